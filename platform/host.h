@@ -1,0 +1,39 @@
+/* What this node is: uname, /proc/cpuinfo, the kernel's page size. */
+#ifndef PLATFORM_HOST_H
+#define PLATFORM_HOST_H
+
+#include <stdbool.h>
+
+#include "platform.h"
+
+struct error;
+
+struct host {
+	struct platform platform;   /* normalised, as containerd's DefaultSpec */
+	char machine[65];           /* uname -m as reported */
+	char kernel[65];            /* uname -r */
+	long page_size;             /* bytes, from the running kernel */
+	char variant_source[32];    /* "uname", "cpuinfo", "implied", "" */
+	bool overridden;            /* platform came from --platform */
+};
+
+/*
+ * Detect the node. root is "" or "/" for the real node, or a directory
+ * holding a copy of the node's /proc/cpuinfo (for --root and tests);
+ * uname and the page size always come from the running kernel.
+ */
+int host_detect(struct host *out, const char *root, struct error *err);
+
+/*
+ * Map a uname machine string (and, for 32-bit arm, the cpuinfo variant)
+ * to a normalised platform. Exposed for tests. cpuinfo may be NULL.
+ */
+int host_platform_from_uname(const char *machine, const char *cpuinfo,
+			     struct platform *out, char *variant_source,
+			     struct error *err);
+
+/* The arm variant ("v5".."v8") from /proc/cpuinfo text, or "" if absent. */
+void host_arm_variant_from_cpuinfo(const char *cpuinfo, char *variant,
+				   int size);
+
+#endif

@@ -1,0 +1,95 @@
+/* The image's merged file system, read from its layers top down. */
+#ifndef PREFLIGHT_IMAGEFS_H
+#define PREFLIGHT_IMAGEFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct error;
+struct blob_stream;
+
+/* Linux follows at most 40 symbolic links in one lookup (MAXSYMLINKS). */
+#define IMAGEFS_SYMLINK_HOPS_MAX 40
+/* Longest path inside the image (Linux PATH_MAX). */
+#define IMAGEFS_PATH_MAX 4096
+/* Most tar entries remembered over all layers read. */
+#define IMAGEFS_ENTRIES_MAX 2000000
+/* Bytes kept from the start of a file found: enough for the ELF header,
+   program headers and interpreter, or a script's first line. */
+#define IMAGEFS_HEAD_MAX (64 * 1024)
+/* Most uncompressed bytes read from one layer (a decompression bomb
+   stops here). */
+#define IMAGEFS_LAYER_UNPACKED_MAX (8ULL * 1024 * 1024 * 1024)
+
+struct imagefs_layer {
+	const char *digest;
+	const char *media_type;   /* may be NULL; compression is sniffed */
+	int64_t size;
+};
+
+/* Opens the compressed bytes of layer `index` (0 = bottom layer). */
+struct layer_opener {
+	void *ctx;
+	struct blob_stream *(*open)(void *ctx, size_t index,
+				    struct error *err);
+};
+
+enum imagefs_status {
+	IMAGEFS_FOUND = 0,     /* a regular file */
+	IMAGEFS_NOT_FOUND,     /* no layer has it */
+	IMAGEFS_WHITED_OUT,    /* an upper layer deleted it */
+	IMAGEFS_NOT_DIR,       /* a path component is not a directory */
+	IMAGEFS_IS_DIR,        /* the path is a directory */
+	IMAGEFS_LOOP,          /* more than IMAGEFS_SYMLINK_HOPS_MAX links */
+	IMAGEFS_SPECIAL,       /* a device, fifo or socket */
+};
+
+struct imagefs_file {
+	enum imagefs_status status;
+	char *path;             /* final path inside the image */
+	size_t layer;           /* layer holding it, 0 = bottom */
+	int64_t size;
+	unsigned int mode;      /* permission bits and type, as in the tar */
+	unsigned char *head;    /* first bytes, up to IMAGEFS_HEAD_MAX */
+	size_t head_len;
+	char **links;           /* "path -> target" for each link followed */
+	size_t link_count;
+	bool via_hardlink;
+	char *whiteout;         /* WHITED_OUT: the whiteout entry's path */
+	size_t whiteout_layer;
+};
+
+struct imagefs_stats {
+	size_t layers_opened;
+	uint64_t compressed_bytes;    /* delivered by the blob streams */
+	uint64_t unpacked_bytes;
+	size_t entries;
+};
+
+struct imagefs;
+
+/* The layers array and its strings must outlive the imagefs. */
+struct imagefs *imagefs_new(const struct imagefs_layer *layers, size_t count,
+			    struct layer_opener opener);
+void imagefs_free(struct imagefs *fs);
+
+/*
+ * Look path up in the merged view, as overlayfs presents it: upper layers
+ * win, "<dir>/.wh.<name>" deletes a name below, "<dir>/.wh..wh..opq" hides
+ * everything below that directory, symlinks (absolute or relative) are
+ * followed inside the image root ('..' stops at the root), hard links
+ * resolve to their target in the same layer. Layers are read top down and
+ * only as far as needed; entries seen are remembered, so later lookups are
+ * cheap. Returns 0 with out->status set, or -1 when a layer cannot be read
+ * (corrupt compression, a limit, the stream failing).
+ */
+int imagefs_lookup(struct imagefs *fs, const char *path,
+		   struct imagefs_file *out, struct error *err);
+void imagefs_file_release(struct imagefs_file *f);
+
+void imagefs_get_stats(const struct imagefs *fs, struct imagefs_stats *out);
+
+const char *imagefs_status_name(enum imagefs_status status);
+
+#endif
