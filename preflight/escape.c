@@ -1,0 +1,98 @@
+/* Make text from servers and images safe to print and to put in JSON. */
+#include "escape.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void escape_byte(struct buf *out, unsigned char c)
+{
+	char tmp[8];
+
+	switch (c) {
+	case '\n':
+		strcpy(tmp, "\\n");
+		break;
+	case '\r':
+		strcpy(tmp, "\\r");
+		break;
+	case '\t':
+		strcpy(tmp, "\\t");
+		break;
+	case '\\':
+		strcpy(tmp, "\\\\");
+		break;
+	default:
+		snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+	}
+	buf_append(out, tmp, strlen(tmp), (size_t)-1, "escape", NULL);
+}
+
+char *escape_text(const char *s, size_t len, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = len < max ? len : max;
+	struct buf out;
+	size_t i = 0;
+
+	buf_init(&out);
+	while (i < n) {
+		size_t seq = utf8_sequence_length(p + i, n - i);
+
+		if (seq == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
+			buf_append(&out, p + i, 1, (size_t)-1, "escape", NULL);
+		} else if (seq > 1) {
+			buf_append(&out, p + i, seq, (size_t)-1, "escape",
+				   NULL);
+			i += seq;
+			continue;
+		} else {
+			escape_byte(&out, p[i]);
+		}
+		i++;
+	}
+	if (len > max)
+		buf_append(&out, "...", 3, (size_t)-1, "escape", NULL);
+	return buf_detach(&out);
+}
+
+const char *escape_into(char *out, size_t size, const char *s)
+{
+	char *e = escape_text(s, strlen(s), size);
+
+	snprintf(out, size, "%s", e);
+	free(e);
+	return out;
+}

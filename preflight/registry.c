@@ -1,0 +1,978 @@
+/* A client for the OCI distribution API (distribution-spec, "pull"). */
+#include "registry.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "challenge.h"
+#include "error.h"
+#include "escape.h"
+#include "http.h"
+#include "manifest.h"
+#include "reference.h"
+#include "source.h"
+
+/*
+ * Every manifest request offers all image manifest and index types: a
+ * registry answers an incomplete Accept with a conversion or with one
+ * platform's manifest (distribution-spec, "Pulling manifests").
+ */
+static const char manifest_accept[] =
+	MT_OCI_INDEX ", " MT_DOCKER_LIST ", " MT_OCI_MANIFEST ", "
+	MT_DOCKER_MANIFEST ", " MT_DOCKER_SCHEMA1_SIGNED ";q=0.5, "
+	MT_DOCKER_SCHEMA1 ";q=0.5";
+
+struct registry {
+	struct source base;
+	struct registry_options opt;
+	struct http_client *http;
+	char *domain;          /* as in the reference, with port */
+	char *repository;
+	char *scheme;          /* "https" or "http", NULL until known */
+	bool loopback;
+	bool insecure;         /* plain HTTP and unverified TLS allowed */
+	char *authorization;   /* header value once authenticated */
+};
+
+long long registry_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void trace(struct registry *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void trace(struct registry *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!r->opt.trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->opt.trace(r->opt.trace_ctx, line);
+}
+
+/* Hex SHA-256 of data as "sha256:<hex>"; the caller frees. */
+static char *sha256_digest(const void *data, size_t len)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	char *out = xmalloc(7 + 64 + 1);
+	unsigned int i;
+
+	EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+	memcpy(out, "sha256:", 7);
+	for (i = 0; i < md_len && i < 32; i++)
+		sprintf(out + 7 + 2 * i, "%02x", md[i]);
+	return out;
+}
+
+/* The base URL "scheme://domain". */
+static char *base_url(struct registry *r, const char *scheme)
+{
+	const char *host = r->domain;
+
+	if (!strcmp(host, "docker.io"))
+		host = "registry-1.docker.io";
+	return xasprintf("%s://%s", scheme, host);
+}
+
+/* scheme://host:port of a URL, for same-origin checks; caller frees. */
+static char *url_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+		    CURLUE_OK)
+		out = xasprintf("%s://%s:%s", scheme, host, port);
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Resolve a Location header against the URL it answered; caller frees. */
+static char *resolve_location(const char *url, const char *location)
+{
+	CURLU *u = curl_url();
+	char *joined = NULL, *out = NULL;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &joined, 0) == CURLUE_OK)
+		out = xstrdup(joined);
+	curl_free(joined);
+	curl_url_cleanup(u);
+	return out;
+}
+
+static char *url_host(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *out = NULL;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+			out = xasprintf("%s:%s", host, port);
+		else
+			out = xstrdup(host);
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out ? out : xstrdup("?");
+}
+
+/* The first error of a registry error body (distribution-spec "Error
+   Codes"): code and escaped message into err->code and msg. */
+static void parse_error_body(const struct buf *body, struct error *err,
+			     char *msg, size_t size)
+{
+	json_t *root, *first;
+	const char *code, *text;
+
+	msg[0] = '\0';
+	if (!body->len)
+		return;
+	root = json_loadb(body->data, body->len, 0, NULL);
+	first = json_array_get(json_object_get(root, "errors"), 0);
+	code = json_string_value(json_object_get(first, "code"));
+	text = json_string_value(json_object_get(first, "message"));
+	if (code)
+		escape_into(err->code, sizeof(err->code), code);
+	if (text)
+		escape_into(msg, size, text);
+	json_decref(root);
+}
+
+/* Turn a final non-2xx response into an error of the right category. */
+static int status_error(struct registry *r, const char *what,
+			const char *url, const struct http_response *resp,
+			struct error *err)
+{
+	char msg[512], *host = url_host(url);
+	enum error_category cat = ERROR_REGISTRY;
+	long st = resp->status;
+
+	parse_error_body(&resp->error_body, err, msg, sizeof(msg));
+	if (st == 401 || st == 403)
+		cat = ERROR_AUTH;
+	else if (st == 429)
+		cat = ERROR_RATELIMIT;
+	else if (st == 404 && (!strcmp(err->code, "MANIFEST_UNKNOWN") ||
+			       !strcmp(err->code, "NAME_UNKNOWN") ||
+			       !strcmp(err->code, "BLOB_UNKNOWN")))
+		cat = ERROR_NOTFOUND;
+	error_set(err, cat, "%s: %s answered HTTP %ld%s%s%s%s", what, host, st,
+		  err->code[0] ? " " : "", err->code, msg[0] ? ": " : "",
+		  msg);
+	err->http_status = st;
+	free(host);
+	return -1;
+}
+
+static char *basic_authorization(const char *user, const char *pass)
+{
+	char *plain = xasprintf("%s:%s", user, pass ? pass : "");
+	size_t n = strlen(plain);
+	unsigned char *enc = xmalloc(4 * ((n + 2) / 3) + 1);
+	char *out;
+
+	EVP_EncodeBlock(enc, (const unsigned char *)plain, (int)n);
+	out = xasprintf("Basic %s", enc);
+	explicit_bzero(plain, n);
+	free(plain);
+	free(enc);
+	return out;
+}
+
+/* The token in a token server's answer ("token" or "access_token"). */
+static int parse_token(const struct buf *body, char **token,
+		       struct error *err)
+{
+	json_t *root;
+	const char *t;
+	int ret = -1;
+
+	root = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
+	t = json_string_value(json_object_get(root, "token"));
+	if (!t || !*t)
+		t = json_string_value(json_object_get(root, "access_token"));
+	if (t && *t && strlen(t) < REGISTRY_TOKEN_BYTES_MAX &&
+	    !strpbrk(t, "\r\n")) {
+		*token = xasprintf("Bearer %s", t);
+		ret = 0;
+	} else {
+		error_set(err, ERROR_AUTH,
+			  "token server answered without a usable token");
+	}
+	json_decref(root);
+	return ret;
+}
+
+static char *token_url(struct registry *r, const struct challenge *c)
+{
+	char *scope, *escaped_scope, *escaped_service = NULL, *url;
+	const char *sep = strchr(c->realm, '?') ? "&" : "?";
+
+	scope = c->scope ? xstrdup(c->scope) :
+		xasprintf("repository:%s:pull", r->repository);
+	escaped_scope = curl_easy_escape(NULL, scope, 0);
+	if (c->service)
+		escaped_service = curl_easy_escape(NULL, c->service, 0);
+	if (escaped_service)
+		url = xasprintf("%s%sservice=%s&scope=%s", c->realm, sep,
+				escaped_service, escaped_scope);
+	else
+		url = xasprintf("%s%sscope=%s", c->realm, sep, escaped_scope);
+	curl_free(escaped_service);
+	curl_free(escaped_scope);
+	free(scope);
+	return url;
+}
+
+static bool host_insecure(struct registry *r, const char *url);
+
+/* Bearer flow (distribution "token authentication"): ask the realm as
+   given, service only when present, scope for the repository. */
+static int fetch_token(struct registry *r, const struct challenge *c,
+		       struct error *err)
+{
+	struct http_request q = { .method = "GET" };
+	struct http_response resp;
+	char *url = token_url(r, c), *basic = NULL;
+	int ret = -1;
+
+	http_response_init(&resp);
+	if (r->opt.username)
+		basic = basic_authorization(r->opt.username, r->opt.password);
+	q.url = url;
+	q.authorization = basic;
+	q.ca_file = r->opt.ca_file;
+	q.insecure = host_insecure(r, url);
+	q.body_limit = REGISTRY_TOKEN_BYTES_MAX;
+	q.limit_name = "REGISTRY_TOKEN_BYTES_MAX";
+	q.deadline_ms = r->opt.deadline_ms;
+	trace(r, "GET %s (token)", url);
+	if (http_perform(r->http, &q, &resp, err) < 0) {
+		error_prefix(err, "token request to %s", c->realm);
+		goto out;
+	}
+	if (resp.status != 200) {
+		status_error(r, "token request", url, &resp, err);
+		err->category = resp.status == 429 ? ERROR_RATELIMIT :
+			resp.status >= 500 ? ERROR_REGISTRY : ERROR_AUTH;
+		goto out;
+	}
+	free(r->authorization);
+	r->authorization = NULL;
+	ret = parse_token(&resp.body, &r->authorization, err);
+out:
+	http_response_release(&resp);
+	if (basic) {
+		explicit_bzero(basic, strlen(basic));
+		free(basic);
+	}
+	free(url);
+	return ret;
+}
+
+/* Answer a 401 challenge; -1 when no credentials can satisfy it. */
+static int authenticate(struct registry *r, const char *header,
+			struct error *err)
+{
+	struct challenge c = { 0 };
+	int ret = -1;
+
+	if (!header)
+		return error_set(err, ERROR_AUTH,
+				 "registry '%s' answered 401 without a challenge",
+				 r->domain);
+	if (challenge_parse(header, &c, err) < 0) {
+		err->category = ERROR_AUTH;
+		error_prefix(err, "registry '%s'", r->domain);
+		goto out;
+	}
+	if (c.scheme == CHALLENGE_BEARER) {
+		ret = fetch_token(r, &c, err);
+	} else if (c.scheme == CHALLENGE_BASIC && r->opt.username) {
+		free(r->authorization);
+		r->authorization = basic_authorization(r->opt.username,
+						       r->opt.password);
+		ret = 0;
+	} else if (c.scheme == CHALLENGE_BASIC) {
+		error_set(err, ERROR_AUTH,
+			  "registry '%s' requires credentials (basic auth) "
+			  "and none are configured", r->domain);
+	} else {
+		error_set(err, ERROR_AUTH,
+			  "registry '%s' asks for an unsupported auth scheme",
+			  r->domain);
+	}
+out:
+	challenge_release(&c);
+	return ret;
+}
+
+static bool host_insecure(struct registry *r, const char *url)
+{
+	char *host = url_host(url);
+	bool insecure = false;
+	size_t i;
+
+	for (i = 0; i < r->opt.insecure_count; i++)
+		if (!strcmp(host, r->opt.insecure_hosts[i]))
+			insecure = true;
+	free(host);
+	return insecure;
+}
+
+/* One API call: method and path, and how to take the answer. */
+struct call {
+	const char *method;
+	const char *path;          /* "/v2/<name>/manifests/<ref>" */
+	const char *accept;
+	const char *range;
+	size_t body_limit;
+	const char *limit_name;
+	const char *what;          /* for messages: "manifest 'v1'" */
+};
+
+static bool is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Whether there is time to wait ms and still try again. */
+static bool time_for(struct registry *r, long ms)
+{
+	return !r->opt.deadline_ms ||
+	       registry_now_ms() + ms + 1000 < r->opt.deadline_ms;
+}
+
+/* Backoff with jitter before try number `tries` (1-based). */
+static long backoff_ms(int tries)
+{
+	long base = 250L << (tries < 6 ? tries : 6);
+
+	return base + (long)((unsigned)rand() % (unsigned)base);
+}
+
+/* Seconds in a Retry-After header (delta-seconds form), or -1. */
+static long retry_after_ms(const char *value)
+{
+	char *end;
+	long s;
+
+	if (!value)
+		return -1;
+	s = strtol(value, &end, 10);
+	if (end == value || s < 0 || s > 3600)
+		return -1;
+	return s * 1000;
+}
+
+struct attempt {
+	char *url;
+	struct http_response resp;
+	struct http_stream *stream;   /* when the call streams */
+};
+
+static void attempt_reset(struct attempt *a)
+{
+	free(a->url);
+	a->url = NULL;
+	http_stream_close(a->stream);
+	a->stream = NULL;
+	http_response_release(&a->resp);
+}
+
+/* Send one request of the call to a->url; 0 when a response came. */
+static int send_once(struct registry *r, const struct call *c,
+		     struct attempt *a, bool stream, struct error *err)
+{
+	struct http_request q = { .method = c->method };
+	char *origin = url_origin(a->url);
+	char *home = base_url(r, r->scheme);
+	char *home_origin = url_origin(home);
+	int ret = 0;
+
+	q.url = a->url;
+	q.accept = c->accept;
+	q.range = c->range;
+	q.ca_file = r->opt.ca_file;
+	q.insecure = host_insecure(r, a->url);
+	q.body_limit = c->body_limit;
+	q.limit_name = c->limit_name;
+	q.deadline_ms = r->opt.deadline_ms;
+	/* The registry's credentials go to the registry only, never to a
+	   host a redirect points at. */
+	if (origin && home_origin && !strcmp(origin, home_origin))
+		q.authorization = r->authorization;
+	trace(r, "%s %s%s%s%s", c->method, a->url, c->range ? " range " : "",
+	      c->range ? c->range : "", q.authorization ? " (auth)" : "");
+	http_response_release(&a->resp);
+	if (stream) {
+		a->stream = http_stream_open(r->http, &q, &a->resp, err);
+		if (!a->stream)
+			ret = -1;
+	} else {
+		ret = http_perform(r->http, &q, &a->resp, err);
+	}
+	if (ret == 0)
+		trace(r, "  -> HTTP %ld", a->resp.status);
+	free(origin);
+	free(home);
+	free(home_origin);
+	return ret;
+}
+
+/* Follow a redirect: -1 when it may not be followed. */
+static int follow_redirect(struct registry *r, const struct call *c,
+			   struct attempt *a, int *hops, struct error *err)
+{
+	char *next;
+
+	if (!a->resp.location)
+		return status_error(r, c->what, a->url, &a->resp, err);
+	if (++*hops > REGISTRY_REDIRECTS_MAX)
+		return error_set(err, ERROR_REGISTRY,
+				 "%s: more than %d redirects "
+				 "(REGISTRY_REDIRECTS_MAX)", c->what,
+				 REGISTRY_REDIRECTS_MAX);
+	next = resolve_location(a->url, a->resp.location);
+	if (!next)
+		return error_set(err, ERROR_REGISTRY,
+				 "%s: redirect to an invalid location",
+				 c->what);
+	if (!strncmp(a->url, "https:", 6) && strncmp(next, "https:", 6) &&
+	    !host_insecure(r, next) && !r->loopback) {
+		free(next);
+		return error_set(err, ERROR_REGISTRY,
+				 "%s: redirect from https to plain http "
+				 "refused", c->what);
+	}
+	http_stream_close(a->stream);
+	a->stream = NULL;
+	free(a->url);
+	a->url = next;
+	return 0;
+}
+
+/* Which scheme to try first, and whether plain HTTP may follow. */
+static const char *first_scheme(struct registry *r, bool *may_fall_back)
+{
+	*may_fall_back = false;
+	if (r->scheme)
+		return r->scheme;
+	/* As containerd: a loopback registry (or one configured insecure)
+	   is tried over HTTPS first, then over plain HTTP. */
+	*may_fall_back = r->loopback || r->insecure;
+	return "https";
+}
+
+enum next_step { STEP_DONE, STEP_RETRY, STEP_FAIL };
+
+/* Decide what a transport error means for the call. */
+static enum next_step on_transport_error(struct registry *r,
+					 const struct call *c, bool *fall_back,
+					 int tries, struct error *err)
+{
+	if (*fall_back && !r->scheme) {
+		trace(r, "  https failed (%s); trying plain http", err->message);
+		*fall_back = false;
+		r->scheme = xstrdup("http");
+		return STEP_RETRY;
+	}
+	if (tries < REGISTRY_TRIES_MAX && time_for(r, backoff_ms(tries))) {
+		sleep_ms(backoff_ms(tries));
+		return STEP_RETRY;
+	}
+	error_prefix(err, "%s: cannot reach %s", c->what, r->domain);
+	return STEP_FAIL;
+}
+
+/* Decide what a final (non-redirect) status means for the call. */
+static enum next_step on_status(struct registry *r, const struct call *c,
+				struct attempt *a, bool *authed, int tries,
+				struct error *err)
+{
+	long st = a->resp.status, wait;
+
+	if (st >= 200 && st <= 299)
+		return STEP_DONE;
+	if (st == 401 && !*authed) {
+		*authed = true;
+		if (authenticate(r, a->resp.www_authenticate, err) < 0)
+			return STEP_FAIL;
+		return STEP_RETRY;
+	}
+	if (st == 429) {
+		wait = retry_after_ms(a->resp.retry_after);
+		if (wait >= 0 && tries < REGISTRY_TRIES_MAX &&
+		    time_for(r, wait)) {
+			trace(r, "  rate limited; retrying in %ld ms", wait);
+			sleep_ms(wait);
+			return STEP_RETRY;
+		}
+		status_error(r, c->what, a->url, &a->resp, err);
+		error_prefix(err, "rate limited");
+		return STEP_FAIL;
+	}
+	if (st >= 500 && tries < REGISTRY_TRIES_MAX &&
+	    time_for(r, backoff_ms(tries))) {
+		sleep_ms(backoff_ms(tries));
+		return STEP_RETRY;
+	}
+	status_error(r, c->what, a->url, &a->resp, err);
+	return STEP_FAIL;
+}
+
+/*
+ * Run a call against the registry: scheme fallback, the auth challenge,
+ * redirects, retries. On success a->resp holds a 2xx response (and
+ * a->stream the open body when stream is set).
+ */
+static int registry_call(struct registry *r, const struct call *c,
+			 struct attempt *a, bool stream, struct error *err)
+{
+	bool authed = false, fall_back;
+	int tries = 0, hops = 0;
+	enum next_step step;
+
+	first_scheme(r, &fall_back);
+	for (;;) {
+		const char *scheme = r->scheme ? r->scheme : "https";
+		char *home = base_url(r, scheme);
+
+		attempt_reset(a);
+		a->url = xasprintf("%s%s", home, c->path);
+		free(home);
+		tries++;
+		hops = 0;
+		do {
+			if (send_once(r, c, a, stream, err) < 0) {
+				step = on_transport_error(r, c, &fall_back,
+							  tries, err);
+				goto decided;
+			}
+			if (!r->scheme)
+				r->scheme = xstrdup(scheme);
+			if (!is_redirect(a->resp.status))
+				break;
+			if (follow_redirect(r, c, a, &hops, err) < 0)
+				return -1;
+		} while (1);
+		step = on_status(r, c, a, &authed, tries, err);
+decided:
+		if (step == STEP_DONE)
+			return 0;
+		if (step == STEP_FAIL)
+			return -1;
+		error_init(err);
+	}
+}
+
+static bool is_digest(const char *ref)
+{
+	return strchr(ref, ':') != NULL;
+}
+
+static char *api_path(struct registry *r, const char *kind, const char *ref)
+{
+	return xasprintf("/v2/%s/%s/%s", r->repository, kind, ref);
+}
+
+/* HEAD a tag for its digest; NULL when HEAD is refused or says nothing
+   (some registries answer HEAD with 403, 404 or 405 and GET with 200). */
+static char *resolve_tag(struct registry *r, const char *tag,
+			 struct error *err)
+{
+	struct attempt a = { 0 };
+	struct call c = { .method = "HEAD", .accept = manifest_accept };
+	char what[512], *digest = NULL, *path = api_path(r, "manifests", tag);
+
+	snprintf(what, sizeof(what), "manifest '%s'", tag);
+	c.path = path;
+	c.what = what;
+	http_response_init(&a.resp);
+	if (registry_call(r, &c, &a, false, err) == 0 &&
+	    a.resp.docker_digest &&
+	    reference_digest_valid(a.resp.docker_digest) &&
+	    !strncmp(a.resp.docker_digest, "sha256:", 7))
+		digest = xstrdup(a.resp.docker_digest);
+	else if (err->category == ERROR_RATELIMIT ||
+		 err->category == ERROR_NETWORK)
+		digest = NULL;   /* the GET will meet the same; say it once */
+	attempt_reset(&a);
+	free(path);
+	error_init(err);
+	return digest;
+}
+
+static int check_manifest_digest(struct registry *r, const char *asked,
+				 struct fetched *out, struct error *err)
+{
+	const char *want = NULL, *why = NULL;
+
+	if (is_digest(asked)) {
+		want = asked;
+		why = "the requested digest";
+	} else if (out->header_digest &&
+		   !strncmp(out->header_digest, "sha256:", 7)) {
+		want = out->header_digest;
+		why = "its Docker-Content-Digest header";
+	}
+	if (!want || strncmp(want, "sha256:", 7) != 0 ||
+	    !strcmp(want, out->digest))
+		return 0;
+	return error_set(err, ERROR_DIGEST,
+			 "manifest '%s' from %s: content does not match "
+			 "digest: expected %s (%s), got %s", asked, out->host,
+			 want, why, out->digest);
+}
+
+static int registry_fetch_manifest(struct source *s, const char *ref,
+				   struct fetched *out, struct error *err)
+{
+	struct registry *r = (struct registry *)s;
+	struct call c = { .method = "GET", .accept = manifest_accept };
+	struct attempt a = { 0 };
+	char what[512], *resolved = NULL, *path;
+	int ret = -1;
+
+	http_response_init(&a.resp);
+	if (!is_digest(ref))
+		resolved = resolve_tag(r, ref, err);
+	path = api_path(r, "manifests", resolved ? resolved : ref);
+	snprintf(what, sizeof(what), "manifest '%s'", ref);
+	c.path = path;
+	c.what = what;
+	c.body_limit = MANIFEST_BYTES_MAX;
+	c.limit_name = "MANIFEST_BYTES_MAX";
+	if (registry_call(r, &c, &a, false, err) < 0)
+		goto out;
+	out->body = a.resp.body;
+	buf_init(&a.resp.body);
+	out->content_type = a.resp.content_type ?
+		xstrdup(a.resp.content_type) : NULL;
+	out->header_digest = a.resp.docker_digest ?
+		xstrdup(a.resp.docker_digest) : NULL;
+	out->digest = sha256_digest(out->body.data ? out->body.data : "",
+				    out->body.len);
+	out->host = url_host(a.url);
+	ret = check_manifest_digest(r, resolved ? resolved : ref, out, err);
+out:
+	attempt_reset(&a);
+	free(resolved);
+	free(path);
+	return ret;
+}
+
+static int registry_fetch_blob(struct source *s, const char *digest,
+			       size_t limit, struct buf *out,
+			       struct error *err)
+{
+	struct registry *r = (struct registry *)s;
+	struct call c = { .method = "GET" };
+	struct attempt a = { 0 };
+	char what[512], *path = api_path(r, "blobs", digest), *got = NULL;
+	char *host = NULL;
+	int ret = -1;
+
+	http_response_init(&a.resp);
+	snprintf(what, sizeof(what), "blob '%s'", digest);
+	c.path = path;
+	c.what = what;
+	c.body_limit = limit;
+	c.limit_name = "CONFIG_BYTES_MAX";
+	if (registry_call(r, &c, &a, false, err) < 0)
+		goto out;
+	got = sha256_digest(a.resp.body.data ? a.resp.body.data : "",
+			    a.resp.body.len);
+	host = url_host(a.url);
+	if (!strncmp(digest, "sha256:", 7) && strcmp(got, digest)) {
+		error_set(err, ERROR_DIGEST,
+			  "blob '%s' from %s: content does not match digest: "
+			  "got %s", digest, host, got);
+		goto out;
+	}
+	*out = a.resp.body;
+	buf_init(&a.resp.body);
+	ret = 0;
+out:
+	attempt_reset(&a);
+	free(host);
+	free(got);
+	free(path);
+	return ret;
+}
+
+/*
+ * A layer read in growing HTTP ranges, so that a file found early costs
+ * only the bytes before it. A registry that ignores Range answers 200
+ * with the whole blob: that one response is then streamed and cut off
+ * when the reader closes it.
+ */
+struct registry_blob {
+	struct blob_stream base;
+	struct registry *r;
+	char *digest;
+	uint64_t size;
+	uint64_t offset;        /* bytes delivered */
+	uint64_t chunk;         /* size of the next range */
+	struct attempt a;
+	bool open;              /* a.stream is the current response */
+	bool whole;             /* the registry ignored Range */
+	uint64_t skip;          /* bytes of a whole response already had */
+	EVP_MD_CTX *md;
+	bool finished;
+};
+
+static int blob_finish(struct registry_blob *b, struct error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0, i;
+	char hex[7 + 64 + 1] = "sha256:";
+
+	if (b->finished)
+		return 0;
+	b->finished = true;
+	if (b->offset != b->size)
+		return error_set(err, ERROR_FORMAT,
+				 "layer '%s': blob has %llu bytes, the "
+				 "manifest says %llu", b->digest,
+				 (unsigned long long)b->offset,
+				 (unsigned long long)b->size);
+	if (strncmp(b->digest, "sha256:", 7))
+		return 0;
+	EVP_DigestFinal_ex(b->md, md, &md_len);
+	for (i = 0; i < md_len && i < 32; i++)
+		sprintf(hex + 7 + 2 * i, "%02x", md[i]);
+	if (strcmp(hex, b->digest))
+		return error_set(err, ERROR_DIGEST,
+				 "layer '%s': content does not match digest: "
+				 "got %s", b->digest, hex);
+	return 0;
+}
+
+/* Check that a 206 answers the range we asked for. */
+static int check_content_range(struct registry_blob *b, struct error *err)
+{
+	unsigned long long start = 0;
+
+	if (!b->a.resp.content_range ||
+	    sscanf(b->a.resp.content_range, "bytes %llu-", &start) != 1 ||
+	    start != b->offset)
+		return error_set(err, ERROR_REGISTRY,
+				 "layer '%s': partial content for the wrong "
+				 "range (asked from byte %llu)", b->digest,
+				 (unsigned long long)b->offset);
+	return 0;
+}
+
+static int blob_open_next(struct registry_blob *b, struct error *err)
+{
+	struct call c = { .method = "GET" };
+	char what[256], range[64], *path = api_path(b->r, "blobs", b->digest);
+	int ret = -1;
+
+	snprintf(what, sizeof(what), "layer '%s'", b->digest);
+	c.path = path;
+	c.what = what;
+	if (!b->r->opt.no_ranges) {
+		snprintf(range, sizeof(range), "%llu-%llu",
+			 (unsigned long long)b->offset,
+			 (unsigned long long)(b->offset + b->chunk - 1));
+		c.range = range;
+	}
+	if (registry_call(b->r, &c, &b->a, true, err) < 0)
+		goto out;
+	if (b->a.resp.status == 206) {
+		if (check_content_range(b, err) < 0)
+			goto out;
+	} else {
+		b->whole = true;       /* 200: the whole blob follows */
+		b->skip = b->offset;
+	}
+	b->open = true;
+	ret = 0;
+out:
+	free(path);
+	return ret;
+}
+
+static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
+				  struct error *err)
+{
+	struct registry_blob *b = (struct registry_blob *)s;
+	const char *p;
+	ssize_t n;
+
+	for (;;) {
+		if (!b->open) {
+			if (b->offset >= b->size)
+				return blob_finish(b, err) < 0 ? -1 : 0;
+			if (blob_open_next(b, err) < 0)
+				return -1;
+		}
+		n = http_stream_read(b->a.stream, data, err);
+		if (n < 0)
+			return error_prefix(err, "layer '%s'", b->digest);
+		if (n == 0) {
+			attempt_reset(&b->a);
+			b->open = false;
+			if (b->whole || b->offset >= b->size)
+				return blob_finish(b, err) < 0 ? -1 : 0;
+			if (b->chunk < REGISTRY_RANGE_MAX)
+				b->chunk *= 2;
+			continue;
+		}
+		p = *data;
+		if (b->skip) {
+			size_t drop = (uint64_t)n < b->skip ? (size_t)n :
+				      (size_t)b->skip;
+
+			b->skip -= drop;
+			p += drop;
+			n -= (ssize_t)drop;
+			if (!n)
+				continue;
+		}
+		if (b->offset + (uint64_t)n > b->size)
+			return error_set(err, ERROR_FORMAT,
+					 "layer '%s': more bytes than the "
+					 "%llu the manifest says", b->digest,
+					 (unsigned long long)b->size);
+		EVP_DigestUpdate(b->md, p, (size_t)n);
+		b->offset += (uint64_t)n;
+		*data = p;
+		return n;
+	}
+}
+
+static void registry_blob_close(struct blob_stream *s)
+{
+	struct registry_blob *b = (struct registry_blob *)s;
+
+	attempt_reset(&b->a);
+	EVP_MD_CTX_free(b->md);
+	free(b->digest);
+	free(b);
+}
+
+static const struct blob_stream_ops registry_blob_ops = {
+	.read = registry_blob_read,
+	.close = registry_blob_close,
+};
+
+static struct blob_stream *registry_open_blob(struct source *s,
+					      const char *digest,
+					      int64_t size, struct error *err)
+{
+	struct registry_blob *b;
+
+	if (size < 0) {
+		error_set(err, ERROR_FORMAT, "layer '%s': negative size",
+			  digest);
+		return NULL;
+	}
+	b = xcalloc(1, sizeof(*b));
+	b->base.ops = &registry_blob_ops;
+	b->r = (struct registry *)s;
+	b->digest = xstrdup(digest);
+	b->size = (uint64_t)size;
+	b->chunk = REGISTRY_RANGE_FIRST;
+	b->md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(b->md, EVP_sha256(), NULL);
+	http_response_init(&b->a.resp);
+	return &b->base;
+}
+
+static void registry_get_stats(struct source *s, struct source_stats *out)
+{
+	struct registry *r = (struct registry *)s;
+
+	http_client_stats(r->http, &out->requests, &out->bytes_received);
+}
+
+static void registry_free(struct source *s)
+{
+	struct registry *r = (struct registry *)s;
+
+	http_client_free(r->http);
+	free(r->domain);
+	free(r->repository);
+	free(r->scheme);
+	if (r->authorization) {
+		explicit_bzero(r->authorization, strlen(r->authorization));
+		free(r->authorization);
+	}
+	free(r->base.name);
+	free(r);
+}
+
+static const struct source_ops registry_ops = {
+	.fetch_manifest = registry_fetch_manifest,
+	.fetch_blob = registry_fetch_blob,
+	.open_blob = registry_open_blob,
+	.get_stats = registry_get_stats,
+	.free = registry_free,
+};
+
+struct source *registry_source_new(const struct reference *ref,
+				   const struct registry_options *opt,
+				   struct error *err)
+{
+	struct registry *r = xcalloc(1, sizeof(*r));
+	size_t i;
+
+	r->base.ops = &registry_ops;
+	r->opt = *opt;
+	r->http = http_client_new();
+	if (!r->http) {
+		free(r);
+		error_set(err, ERROR_INTERNAL, "cannot start libcurl");
+		return NULL;
+	}
+	r->domain = xstrdup(ref->domain);
+	r->repository = xstrdup(ref->path);
+	r->base.name = xstrdup(reference_registry_host(ref));
+	r->loopback = reference_is_loopback(ref);
+	for (i = 0; i < opt->insecure_count; i++)
+		if (!strcmp(opt->insecure_hosts[i], r->domain))
+			r->insecure = true;
+	return &r->base;
+}

@@ -1,0 +1,50 @@
+/* A client for the OCI distribution API, on libcurl. */
+#ifndef PREFLIGHT_REGISTRY_H
+#define PREFLIGHT_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct error;
+struct source;
+struct reference;
+
+/* Redirects followed for one request. */
+#define REGISTRY_REDIRECTS_MAX 5
+/* Largest token response, error body or header line kept. */
+#define REGISTRY_TOKEN_BYTES_MAX (64 * 1024)
+#define REGISTRY_ERROR_BODY_MAX (16 * 1024)
+#define REGISTRY_HEADER_VALUE_MAX 8192
+/* Tries of one request on 429 (when Retry-After fits the time left),
+   on 5xx and on connection errors. */
+#define REGISTRY_TRIES_MAX 3
+/* A layer is read in ranges: the first is this big, each next one twice
+   the previous, up to the maximum. */
+#define REGISTRY_RANGE_FIRST (128 * 1024)
+#define REGISTRY_RANGE_MAX (16 * 1024 * 1024)
+
+struct registry_options {
+	const char *username;     /* Basic credentials, or NULL */
+	const char *password;
+	const char *ca_file;      /* extra trust anchors, or NULL */
+	const char *const *insecure_hosts;   /* plain HTTP / unverified TLS */
+	size_t insecure_count;
+	long long deadline_ms;    /* CLOCK_MONOTONIC ms; 0 = none */
+	bool no_ranges;           /* read layers with one streamed GET */
+	/* Called with one line per request when set (-v); never secrets. */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
+};
+
+/*
+ * A source reading ref's repository from its registry. Nothing is sent
+ * until the first fetch. The options' strings must outlive the source.
+ */
+struct source *registry_source_new(const struct reference *ref,
+				   const struct registry_options *opt,
+				   struct error *err);
+
+/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
+long long registry_now_ms(void);
+
+#endif

@@ -1,0 +1,60 @@
+/* Where an image's documents and blobs come from (a registry, for now). */
+#ifndef PREFLIGHT_SOURCE_H
+#define PREFLIGHT_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct error;
+struct blob_stream;
+struct source;
+
+/* A manifest or index as received: the exact bytes and what came with it. */
+struct fetched {
+	struct buf body;
+	char *content_type;    /* as sent, NULL if none */
+	char *digest;          /* sha256 of body, "sha256:<hex>" */
+	char *header_digest;   /* Docker-Content-Digest, NULL if none */
+	char *host;            /* the host that answered */
+};
+
+void fetched_release(struct fetched *f);
+
+struct source_stats {
+	unsigned int requests;
+	uint64_t bytes_received;
+};
+
+struct source_ops {
+	/* ref is a tag or a digest. A digest's content is verified. */
+	int (*fetch_manifest)(struct source *s, const char *ref,
+			      struct fetched *out, struct error *err);
+	/* Whole blob, verified against digest, at most limit bytes. */
+	int (*fetch_blob)(struct source *s, const char *digest, size_t limit,
+			  struct buf *out, struct error *err);
+	/* A blob's bytes as a stream, read only as far as needed. */
+	struct blob_stream *(*open_blob)(struct source *s, const char *digest,
+					 int64_t size, struct error *err);
+	void (*get_stats)(struct source *s, struct source_stats *out);
+	void (*free)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	char *name;        /* what the report calls it: the host contacted */
+	bool mirror;       /* answered in place of the reference's registry */
+};
+
+int source_fetch_manifest(struct source *s, const char *ref,
+			  struct fetched *out, struct error *err);
+int source_fetch_blob(struct source *s, const char *digest, size_t limit,
+		      struct buf *out, struct error *err);
+struct blob_stream *source_open_blob(struct source *s, const char *digest,
+				     int64_t size, struct error *err);
+void source_get_stats(struct source *s, struct source_stats *out);
+void source_free(struct source *s);
+
+#endif
