@@ -32,6 +32,19 @@ int host_platform_from_uname(const char *machine, const char *cpuinfo,
 			     struct platform *out, char *variant_source,
 			     struct error *err);
 
+/*
+ * How much of /proc/cpuinfo we read; the fields we need are in the first
+ * processor's block, and the rest of a larger file is ignored.
+ */
+#define HOST_CPUINFO_MAX (1024 * 1024)
+
+/*
+ * Read <root>/proc/cpuinfo (root NULL, "" or "/" for the real one) into
+ * *text, which the caller frees. A missing file is not an error: *text
+ * is then NULL. Exposed for tests.
+ */
+int host_read_cpuinfo(const char *root, char **text, struct error *err);
+
 /* The arm variant ("v5".."v8") from /proc/cpuinfo text, or "" if absent. */
 void host_arm_variant_from_cpuinfo(const char *cpuinfo, char *variant,
 				   int size);

@@ -56,8 +56,11 @@ bool platform_is_valid(const struct platform *p);
 /* An attestation or other non-runnable entry: os or arch "unknown". */
 bool platform_is_unknown(const struct platform *p);
 
-/* Maximum number of platforms a matcher vector holds. */
-#define PLATFORM_VECTOR_MAX 16
+/*
+ * Maximum number of platforms a matcher vector holds: arm64/v9.9, the
+ * longest containerd builds, has 29 entries.
+ */
+#define PLATFORM_VECTOR_MAX 32
 
 /*
  * The ordered list of platforms containerd's default matcher accepts for a
