@@ -1,0 +1,312 @@
+/* ELF headers read as the ELF gABI lays them out and Linux checks them. */
+#include "elf.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "error.h"
+
+/* ELF gABI, "ELF Identification": indexes into e_ident. */
+#define ELF_EI_CLASS 4
+#define ELF_EI_DATA 5
+#define ELF_EI_VERSION 6
+#define ELF_EI_OSABI 7
+#define ELF_EI_NIDENT 16
+#define ELF_EV_CURRENT 1
+#define ELF_CLASS32 1
+#define ELF_CLASS64 2
+#define ELF_DATA2LSB 1
+#define ELF_DATA2MSB 2
+/* ELF gABI, "Program Header": segment types. */
+#define ELF_PT_LOAD 1
+#define ELF_PT_INTERP 3
+/* Linux binfmt_elf refuses a PT_INTERP shorter than one byte and a NUL. */
+#define ELF_INTERP_MIN 2
+
+/* Where the fields we read sit, per class (ELF gABI, Elf32_* / Elf64_*). */
+struct elf_layout {
+	const char *name;
+	size_t ehsize;	  /* sizeof(ElfN_Ehdr) */
+	size_t phentsize; /* sizeof(ElfN_Phdr) */
+	size_t word;	  /* ElfN_Addr and ElfN_Off */
+	size_t e_entry, e_phoff, e_flags, e_ehsize, e_phentsize, e_phnum;
+	size_t p_offset, p_filesz, p_align; /* p_type is at 0 in both */
+};
+
+static const struct elf_layout elf_layout32 = {
+    "ELF32", 52, 32, 4, 24, 28, 36, 40, 42, 44, 4, 16, 28,
+};
+
+static const struct elf_layout elf_layout64 = {
+    "ELF64", 64, 56, 8, 24, 32, 48, 52, 54, 56, 8, 32, 48,
+};
+
+/* The bytes given, in the file's byte order. */
+struct elf_reader {
+	const unsigned char *data;
+	size_t len;
+	uint64_t file_size;
+	bool big_endian;
+	const struct elf_layout *layout;
+};
+
+/*
+ * An unsigned field of width bytes at offset at, assembled byte by byte
+ * so that neither the host's byte order nor alignment matters. The
+ * caller has checked that the bytes lie within the data.
+ */
+static uint64_t elf_read(const struct elf_reader *r, size_t at, size_t width)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < width; i++) {
+		size_t k = r->big_endian ? i : width - 1 - i;
+
+		v = (v << 8) | r->data[at + k];
+	}
+	return v;
+}
+
+static bool elf_magic_matches(const unsigned char *data, size_t len)
+{
+	static const unsigned char magic[] = {0x7f, 'E', 'L', 'F'};
+
+	if (!data || len == 0)
+		return false;
+	return !memcmp(data, magic, len < sizeof(magic) ? len : sizeof(magic));
+}
+
+bool elf_is_elf(const unsigned char *data, size_t len)
+{
+	return len >= 4 && elf_magic_matches(data, len);
+}
+
+/* ELF gABI e_ident: magic, EI_CLASS, EI_DATA and EI_VERSION. */
+static int elf_check_ident(const unsigned char *data, size_t len,
+			   struct error *err)
+{
+	if (!elf_magic_matches(data, len))
+		return error_set(err, ERROR_FORMAT,
+				 "not an ELF file (bad magic bytes)");
+	if (len < ELF_EI_NIDENT)
+		return error_set(err, ERROR_FORMAT,
+				 "truncated ELF header: %zu bytes, need %d",
+				 len, ELF_EI_NIDENT);
+	if (data[ELF_EI_CLASS] != ELF_CLASS32 &&
+	    data[ELF_EI_CLASS] != ELF_CLASS64)
+		return error_set(err, ERROR_FORMAT,
+				 "bad ELF class %u (EI_CLASS), expected 1 or 2",
+				 data[ELF_EI_CLASS]);
+	if (data[ELF_EI_DATA] != ELF_DATA2LSB &&
+	    data[ELF_EI_DATA] != ELF_DATA2MSB)
+		return error_set(
+		    err, ERROR_FORMAT,
+		    "bad ELF byte order %u (EI_DATA), expected 1 or 2",
+		    data[ELF_EI_DATA]);
+	if (data[ELF_EI_VERSION] != ELF_EV_CURRENT)
+		return error_set(err, ERROR_FORMAT,
+				 "bad ELF version %u (EI_VERSION), expected %d",
+				 data[ELF_EI_VERSION], ELF_EV_CURRENT);
+	return 0;
+}
+
+/* The ELF header proper: identity, entry point and table sizes. */
+static int elf_read_header(const struct elf_reader *r, struct elf_info *out,
+			   struct error *err)
+{
+	const struct elf_layout *l = r->layout;
+	uint64_t ehsize;
+
+	if (r->len < l->ehsize)
+		return error_set(err, ERROR_FORMAT,
+				 "truncated ELF header: %zu bytes, need %zu",
+				 r->len, l->ehsize);
+	ehsize = elf_read(r, l->e_ehsize, 2);
+	if (ehsize != l->ehsize)
+		return error_set(err, ERROR_FORMAT,
+				 "bad ELF header size %" PRIu64
+				 " (e_ehsize), expected %zu for %s",
+				 ehsize, l->ehsize, l->name);
+	out->type = (uint16_t)elf_read(r, 16, 2);
+	out->machine = (uint16_t)elf_read(r, 18, 2);
+	out->entry = elf_read(r, l->e_entry, l->word);
+	out->flags = (uint32_t)elf_read(r, l->e_flags, 4);
+	out->phnum = (uint16_t)elf_read(r, l->e_phnum, 2);
+	if (out->phnum > ELF_PHNUM_MAX)
+		return error_set(err, ERROR_FORMAT,
+				 "%u program headers (e_phnum), more than %d "
+				 "(ELF_PHNUM_MAX)",
+				 out->phnum, ELF_PHNUM_MAX);
+	return 0;
+}
+
+/*
+ * Linux binfmt_elf elf_read_phdrs: the entry size must be the class's
+ * and the whole table must lie within the file. An empty table (an
+ * object file) has nothing to check.
+ */
+static int elf_check_phdr_table(const struct elf_reader *r, uint16_t phnum,
+				uint64_t *phoff, struct error *err)
+{
+	const struct elf_layout *l = r->layout;
+	uint64_t phentsize = elf_read(r, l->e_phentsize, 2);
+	uint64_t table;
+
+	*phoff = elf_read(r, l->e_phoff, l->word);
+	if (phnum == 0)
+		return 0;
+	if (phentsize != l->phentsize)
+		return error_set(err, ERROR_FORMAT,
+				 "bad program header size %" PRIu64
+				 " (e_phentsize), expected %zu for %s",
+				 phentsize, l->phentsize, l->name);
+	table = phnum * phentsize;
+	if (*phoff > r->file_size || table > r->file_size - *phoff)
+		return error_set(
+		    err, ERROR_FORMAT,
+		    "program headers past end of file: %u at offset %" PRIu64
+		    ", file size %" PRIu64,
+		    phnum, *phoff, r->file_size);
+	return 0;
+}
+
+/* ELF gABI PT_INTERP; Linux binfmt_elf wants 2..PATH_MAX bytes, NUL last. */
+static int elf_read_interp(const struct elf_reader *r, uint64_t offset,
+			   uint64_t size, struct elf_info *out,
+			   struct error *err)
+{
+	if (size < ELF_INTERP_MIN || size > ELF_INTERP_MAX)
+		return error_set(
+		    err, ERROR_FORMAT,
+		    "interpreter path of %" PRIu64
+		    " bytes (PT_INTERP), expected %d to %d (ELF_INTERP_MAX)",
+		    size, ELF_INTERP_MIN, ELF_INTERP_MAX);
+	if (offset > r->file_size || size > r->file_size - offset)
+		return error_set(err, ERROR_FORMAT,
+				 "interpreter path past end of file: %" PRIu64
+				 " bytes at offset %" PRIu64
+				 ", file size %" PRIu64,
+				 size, offset, r->file_size);
+	out->has_interp = true;
+	if (offset > r->len || size > r->len - offset) {
+		out->interp_unread = true;
+		return 0;
+	}
+	if (r->data[offset + size - 1] != '\0')
+		return error_set(
+		    err, ERROR_FORMAT,
+		    "interpreter path not NUL-terminated (PT_INTERP)");
+	memcpy(out->interp, r->data + offset, (size_t)size);
+	return 0;
+}
+
+static void elf_note_load(uint64_t align, struct elf_info *out)
+{
+	if (out->load_count == 0 || align < out->load_align_min)
+		out->load_align_min = align;
+	if (out->load_count == 0 || align > out->load_align_max)
+		out->load_align_max = align;
+	out->load_count++;
+}
+
+/* One program header, whose bytes at offset at lie within the data. */
+static int elf_read_phdr(const struct elf_reader *r, size_t at,
+			 struct elf_info *out, struct error *err)
+{
+	const struct elf_layout *l = r->layout;
+	uint64_t type = elf_read(r, at, 4);
+
+	if (type == ELF_PT_LOAD)
+		elf_note_load(elf_read(r, at + l->p_align, l->word), out);
+	/* Linux binfmt_elf uses the first PT_INTERP and ignores the rest. */
+	if (type == ELF_PT_INTERP && !out->has_interp)
+		return elf_read_interp(
+		    r, elf_read(r, at + l->p_offset, l->word),
+		    elf_read(r, at + l->p_filesz, l->word), out, err);
+	return 0;
+}
+
+/* The program headers that lie within the bytes given. */
+static int elf_walk_phdrs(const struct elf_reader *r, uint64_t phoff,
+			  struct elf_info *out, struct error *err)
+{
+	uint64_t size = r->layout->phentsize;
+	uint16_t i;
+
+	for (i = 0; i < out->phnum; i++) {
+		uint64_t at = phoff + i * size;
+
+		if (at > r->len || size > r->len - at)
+			out->phdrs_unread = true;
+		else if (elf_read_phdr(r, (size_t)at, out, err))
+			return -1;
+	}
+	return 0;
+}
+
+int elf_parse(const unsigned char *data, size_t len, uint64_t file_size,
+	      struct elf_info *out, struct error *err)
+{
+	struct elf_reader r = {data, len, file_size, false, NULL};
+	uint64_t phoff;
+
+	memset(out, 0, sizeof(*out));
+	/* The bytes given are part of the file, whatever size was claimed. */
+	if (r.file_size < len)
+		r.file_size = len;
+	if (!data)
+		r.len = len = 0;
+	if (elf_check_ident(data, len, err))
+		return -1;
+	out->elf_class = data[ELF_EI_CLASS];
+	out->elf_data = data[ELF_EI_DATA];
+	out->osabi = data[ELF_EI_OSABI];
+	r.big_endian = out->elf_data == ELF_DATA2MSB;
+	r.layout =
+	    out->elf_class == ELF_CLASS64 ? &elf_layout64 : &elf_layout32;
+	if (elf_read_header(&r, out, err) ||
+	    elf_check_phdr_table(&r, out->phnum, &phoff, err))
+		return -1;
+	return elf_walk_phdrs(&r, phoff, out, err);
+}
+
+const char *elf_machine_name(uint16_t machine)
+{
+	/* ELF gABI e_machine values, named as binutils' readelf does. */
+	static const struct {
+		uint16_t machine;
+		const char *name;
+	} names[] = {
+	    {2, "SPARC"},    {3, "Intel 80386"}, {4, "Motorola 68000"},
+	    {8, "MIPS"},     {15, "PA-RISC"},	 {18, "SPARC32PLUS"},
+	    {20, "PowerPC"}, {21, "PowerPC64"},	 {22, "S/390"},
+	    {40, "ARM"},     {42, "SuperH"},	 {43, "SPARC V9"},
+	    {50, "IA-64"},   {62, "x86-64"},	 {183, "AArch64"},
+	    {243, "RISC-V"}, {247, "BPF"},	 {258, "LoongArch"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].machine == machine)
+			return names[i].name;
+	return "unknown";
+}
+
+const char *elf_class_name(int elf_class)
+{
+	if (elf_class == ELF_CLASS32)
+		return "ELF32";
+	if (elf_class == ELF_CLASS64)
+		return "ELF64";
+	return "unknown";
+}
+
+const char *elf_data_name(int elf_data)
+{
+	if (elf_data == ELF_DATA2LSB)
+		return "little-endian";
+	if (elf_data == ELF_DATA2MSB)
+		return "big-endian";
+	return "unknown";
+}
