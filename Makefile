@@ -30,8 +30,8 @@ ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Fail early, and clearly, when a library is missing.
-PKG_MISSING := $(foreach l,$(LIBS),$(if $(shell $(PKG_CONFIG) --exists $(l) \
-	&& echo ok),,$(l)))
+PKG_MISSING := $(strip $(foreach l,$(LIBS),$(if $(shell $(PKG_CONFIG) --exists $(l) \
+	&& echo ok),,$(l))))
 ifneq ($(PKG_MISSING),)
 ifeq ($(filter clean check-style,$(MAKECMDGOALS)),)
 $(error missing libraries: $(PKG_MISSING); install their -dev packages \

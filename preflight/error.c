@@ -26,16 +26,22 @@ int error_set(struct error *err, enum error_category category,
 
 int error_prefix(struct error *err, const char *fmt, ...)
 {
-	char context[ERROR_MESSAGE_MAX];
 	char joined[ERROR_MESSAGE_MAX];
+	size_t n;
 	va_list ap;
+	int len;
 
 	if (!err)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(context, sizeof(context), fmt, ap);
+	len = vsnprintf(joined, sizeof(joined), fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s: %s", context, err->message);
+	n = len < 0 ? 0 : (size_t)len;
+	if (n < sizeof(joined) - 2) {
+		memcpy(joined + n, ": ", 3);
+		n += 2;
+		strncat(joined + n, err->message, sizeof(joined) - n - 1);
+	}
 	memcpy(err->message, joined, sizeof(err->message));
 	return -1;
 }

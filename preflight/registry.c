@@ -254,7 +254,7 @@ static char *token_url(struct registry *r, const struct challenge *c)
 	return url;
 }
 
-static bool host_insecure(struct registry *r, const char *url);
+static bool insecure_for_url(struct registry *r, const char *url);
 
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
@@ -272,7 +272,7 @@ static int fetch_token(struct registry *r, const struct challenge *c,
 	q.url = url;
 	q.authorization = basic;
 	q.ca_file = r->opt.ca_file;
-	q.insecure = host_insecure(r, url);
+	q.insecure = insecure_for_url(r, url);
 	q.body_limit = REGISTRY_TOKEN_BYTES_MAX;
 	q.limit_name = "REGISTRY_TOKEN_BYTES_MAX";
 	q.deadline_ms = r->opt.deadline_ms;
@@ -337,7 +337,7 @@ out:
 	return ret;
 }
 
-static bool host_insecure(struct registry *r, const char *url)
+static bool insecure_for_url(struct registry *r, const char *url)
 {
 	char *host = url_host(url);
 	bool insecure = false;
@@ -433,7 +433,7 @@ static int send_once(struct registry *r, const struct call *c,
 	q.accept = c->accept;
 	q.range = c->range;
 	q.ca_file = r->opt.ca_file;
-	q.insecure = host_insecure(r, a->url);
+	q.insecure = insecure_for_url(r, a->url);
 	q.body_limit = c->body_limit;
 	q.limit_name = c->limit_name;
 	q.deadline_ms = r->opt.deadline_ms;
@@ -478,7 +478,7 @@ static int follow_redirect(struct registry *r, const struct call *c,
 				 "%s: redirect to an invalid location",
 				 c->what);
 	if (!strncmp(a->url, "https:", 6) && strncmp(next, "https:", 6) &&
-	    !host_insecure(r, next) && !r->loopback) {
+	    !insecure_for_url(r, next) && !r->loopback) {
 		free(next);
 		return error_set(err, ERROR_REGISTRY,
 				 "%s: redirect from https to plain http "

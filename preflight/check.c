@@ -1,0 +1,449 @@
+/* The main job for one image: will it start on this node?
+ *
+ * The pipeline: reference, source, the tag's document, platform
+ * selection, the platform manifest, the config, the image's file system
+ * and its entrypoint. Each step adds findings to one of three signals;
+ * a step that cannot finish leaves its signal undecided, which can never
+ * give a PASS.
+ */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../platform/host.h"
+#include "blob.h"
+#include "config.h"
+#include "entrypoint.h"
+#include "error.h"
+#include "imagefs.h"
+#include "reference.h"
+#include "registry.h"
+#include "select.h"
+#include "source.h"
+
+struct run {
+	const struct check_options *opt;
+	struct image_result *res;
+	struct reference ref;
+	struct source *src;
+	struct document top;
+	struct document child;      /* the platform manifest, for an index */
+	const struct document *manifest;
+	struct image_config cfg;
+};
+
+void image_result_release(struct image_result *r)
+{
+	size_t i;
+
+	free(r->reference);
+	free(r->canonical);
+	free(r->source);
+	free(r->top_digest);
+	free(r->top_media_type);
+	for (i = 0; i < r->offered_count; i++)
+		free(r->offered[i].digest);
+	free(r->offered);
+	free(r->selected_digest);
+	free(r->selected_media_type);
+	free(r->selected_reason);
+	free(r->config_digest);
+	entry_facts_release(&r->entry);
+	findings_release(&r->findings);
+	memset(r, 0, sizeof(*r));
+}
+
+/*
+ * A step failed to get something: say what it means for the node. The
+ * registry saying "does not exist" and content that does not match its
+ * digest fail the node's pull too; the rest means we cannot know.
+ */
+static void access_finding(struct run *run, enum signal sig,
+			   const struct error *err)
+{
+	struct findings *f = &run->res->findings;
+	const char *m = err->message;
+
+	switch (err->category) {
+	case ERROR_NOTFOUND:
+		findings_add(f, sig, SEVERITY_FAIL, "image-not-found",
+			     "%s: the node's pull fails the same way", m);
+		break;
+	case ERROR_DIGEST:
+		findings_add(f, sig, SEVERITY_FAIL, "content-digest-mismatch",
+			     "%s: the node's pull fails the same way", m);
+		break;
+	case ERROR_AUTH:
+		findings_add(f, sig, SEVERITY_UNKNOWN, "registry-auth",
+			     "cannot authenticate: %s", m);
+		break;
+	case ERROR_RATELIMIT:
+		findings_add(f, sig, SEVERITY_UNKNOWN, "registry-rate-limited",
+			     "%s", m);
+		break;
+	case ERROR_NETWORK:
+		findings_add(f, sig, SEVERITY_UNKNOWN, "registry-unreachable",
+			     "%s", m);
+		break;
+	case ERROR_LIMIT:
+		findings_add(f, sig, SEVERITY_UNKNOWN, "limit-exceeded", "%s",
+			     m);
+		break;
+	default:
+		findings_add(f, sig, SEVERITY_UNKNOWN, "registry-error", "%s",
+			     m);
+	}
+}
+
+/* Fetch and parse a manifest or index by tag or digest. */
+static int fetch_document(struct run *run, const char *ref,
+			  struct document *doc, struct fetched *got)
+{
+	struct error err;
+
+	error_init(&err);
+	if (source_fetch_manifest(run->src, ref, got, &err) < 0) {
+		access_finding(run, SIGNAL_TAG, &err);
+		return -1;
+	}
+	if (document_parse(got->body.data, got->body.len, got->content_type,
+			   doc, &err) < 0) {
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "manifest-unreadable",
+			     "%s answered '%s' with content that is not a "
+			     "manifest (Content-Type %s): %s", got->host, ref,
+			     got->content_type ? got->content_type : "none",
+			     err.message);
+		return -1;
+	}
+	if (got->content_type && !media_type_is_index(got->content_type) &&
+	    !media_type_is_manifest(got->content_type) &&
+	    !media_type_is_schema1(got->content_type))
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_WARN,
+			     "content-type-mismatch",
+			     "%s served '%s' as '%s', but the body is %s; "
+			     "runtimes that trust the header may refuse it",
+			     got->host, ref, got->content_type,
+			     doc->media_type);
+	return 0;
+}
+
+static void record_offered(struct run *run)
+{
+	struct image_result *res = run->res;
+	char plat[PLATFORM_STRING_MAX];
+	size_t i;
+
+	for (i = 0; i < run->top.entry_count; i++) {
+		const struct descriptor *d = &run->top.entries[i];
+		struct offered *o;
+
+		if (d->attestation)
+			continue;
+		res->offered = xrealloc(res->offered, (res->offered_count + 1) *
+					sizeof(*res->offered));
+		o = &res->offered[res->offered_count++];
+		o->platform = d->platform;
+		o->digest = xstrdup(d->digest);
+		o->valid = d->has_platform && platform_is_valid(&d->platform);
+		if (d->has_platform && !o->valid)
+			findings_add(&res->findings, SIGNAL_TAG,
+				     SEVERITY_INFO, "invalid-platform-entry",
+				     "index entry %zu (%s) is not a valid "
+				     "platform; no runtime picks it for its "
+				     "intended architecture", i + 1,
+				     platform_format(&d->raw_platform, plat));
+	}
+}
+
+static void no_match(struct run *run)
+{
+	struct image_result *res = run->res;
+	char node[PLATFORM_STRING_MAX], plat[PLATFORM_STRING_MAX];
+	struct buf list;
+	size_t i;
+
+	buf_init(&list);
+	for (i = 0; i < res->offered_count; i++) {
+		if (i)
+			buf_append(&list, ", ", 2, (size_t)-1, "list", NULL);
+		platform_format(&res->offered[i].platform, plat);
+		buf_append(&list, plat, strlen(plat), (size_t)-1, "list",
+			   NULL);
+	}
+	findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+		     "no-matching-platform",
+		     "the index offers %zu runnable platform%s (%s) and none "
+		     "that a %s node accepts: the pull fails with \"no match "
+		     "for platform in manifest\"", res->offered_count,
+		     res->offered_count == 1 ? "" : "s",
+		     list.len ? list.data : "none", platform_format(&res->node,
+								   node));
+	buf_release(&list);
+}
+
+/* An index: choose the entry as the runtime would, then fetch it. */
+static int take_index(struct run *run)
+{
+	struct image_result *res = run->res;
+	struct fetched got = { 0 };
+	struct selection sel;
+	const struct descriptor *d;
+	int ret = -1;
+
+	record_offered(run);
+	select_platform(&run->top, &res->node, &sel);
+	if (sel.index < 0) {
+		no_match(run);
+		findings_mark_checked(&res->findings, SIGNAL_TAG);
+		return -1;
+	}
+	d = &run->top.entries[sel.index];
+	res->selected = true;
+	res->selected_platform = d->platform;
+	res->selected_digest = xstrdup(d->digest);
+	res->selected_media_type = xstrdup(d->media_type ? d->media_type :
+					   "");
+	res->selected_reason = xstrdup(sel.reason);
+	if (sel.rank > 0)
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_WARN,
+			     "platform-fallback", "%s", sel.reason);
+	if (fetch_document(run, d->digest, &run->child, &got) < 0)
+		goto out;
+	if (run->child.kind != DOC_MANIFEST) {
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "unsupported-manifest",
+			     "index entry '%s' is not an image manifest (%s)",
+			     d->digest, run->child.media_type);
+		goto out;
+	}
+	run->manifest = &run->child;
+	findings_mark_checked(&res->findings, SIGNAL_TAG);
+	ret = 0;
+out:
+	fetched_release(&got);
+	return ret;
+}
+
+/* The tag's own document: an index, a manifest, or schema 1. */
+static int take_top(struct run *run)
+{
+	struct image_result *res = run->res;
+	struct fetched got = { 0 };
+	int ret = -1;
+
+	if (fetch_document(run, reference_manifest_ref(&run->ref), &run->top,
+			   &got) < 0)
+		goto out;
+	res->top_digest = xstrdup(got.digest);
+	res->top_media_type = xstrdup(run->top.media_type);
+	res->top_kind = run->top.kind;
+	free(res->source);
+	res->source = xstrdup(got.host);
+	if (run->top.kind == DOC_SCHEMA1) {
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "schema1-manifest",
+			     "the tag is a Docker schema 1 manifest "
+			     "(architecture %s), which current runtimes refuse "
+			     "to pull", run->top.schema1_arch ?
+			     run->top.schema1_arch : "not given");
+		findings_mark_checked(&res->findings, SIGNAL_TAG);
+		goto out;
+	}
+	if (run->top.kind == DOC_INDEX) {
+		ret = take_index(run);
+		goto out;
+	}
+	run->manifest = &run->top;
+	res->selected_digest = xstrdup(got.digest);
+	res->selected_media_type = xstrdup(run->top.media_type);
+	res->selected_reason = xstrdup("the tag is a single manifest: "
+				       "containerd pulls it without checking "
+				       "its platform");
+	ret = 0;
+out:
+	fetched_release(&got);
+	return ret;
+}
+
+static int take_config(struct run *run)
+{
+	struct image_result *res = run->res;
+	const struct descriptor *c = &run->manifest->config;
+	struct error err;
+	struct buf body;
+	int ret = -1;
+
+	error_init(&err);
+	buf_init(&body);
+	res->config_digest = xstrdup(c->digest);
+	if (c->size < 0 || (uint64_t)c->size > CONFIG_BYTES_MAX) {
+		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_UNKNOWN,
+			     "limit-exceeded",
+			     "config '%s' is %lld bytes, more than %u "
+			     "(CONFIG_BYTES_MAX)", c->digest,
+			     (long long)c->size, CONFIG_BYTES_MAX);
+		goto out;
+	}
+	if (source_fetch_blob(run->src, c->digest, CONFIG_BYTES_MAX, &body,
+			      &err) < 0) {
+		access_finding(run, SIGNAL_CONFIG, &err);
+		goto out;
+	}
+	if (config_parse(body.data, body.len, &run->cfg, &err) < 0) {
+		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_FAIL,
+			     "config-malformed",
+			     "config '%s' cannot be read: %s", c->digest,
+			     err.message);
+		goto out;
+	}
+	res->has_config = true;
+	platform_set(&res->config_raw, run->cfg.os, run->cfg.architecture,
+		     run->cfg.variant);
+	res->config_platform = res->config_raw;
+	platform_normalize(&res->config_platform);
+	ret = 0;
+out:
+	buf_release(&body);
+	return ret;
+}
+
+static void judge_config(struct run *run)
+{
+	struct image_result *res = run->res;
+	bool single = run->manifest == &run->top;
+
+	if (single) {
+		res->selected = true;
+		res->selected_platform = res->config_platform;
+	}
+	config_check_platform(&res->config_platform,
+			      single ? NULL : &res->selected_platform,
+			      &res->node, run->opt->rules, &res->findings);
+	findings_mark_checked(&res->findings, SIGNAL_TAG);
+	findings_mark_checked(&res->findings, SIGNAL_CONFIG);
+}
+
+struct opener_ctx {
+	struct run *run;
+	uint64_t bytes;           /* compressed bytes of streams closed */
+};
+
+static struct blob_stream *open_layer(void *ctx, size_t index,
+				      struct error *err)
+{
+	struct opener_ctx *oc = ctx;
+	const struct descriptor *d = &oc->run->manifest->layers[index];
+
+	return source_open_blob(oc->run->src, d->digest, d->size, err);
+}
+
+/* A layer that could not be read: the image's fault or ours? */
+static void layer_finding(struct run *run, const struct error *err)
+{
+	struct findings *f = &run->res->findings;
+
+	if (err->category == ERROR_FORMAT)
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL, "layer-corrupt",
+			     "%s: the node cannot unpack this layer either",
+			     err->message);
+	else
+		access_finding(run, SIGNAL_BINARY, err);
+}
+
+static void take_entrypoint(struct run *run)
+{
+	struct image_result *res = run->res;
+	const struct document *m = run->manifest;
+	struct imagefs_layer *layers;
+	struct opener_ctx oc = { run, 0 };
+	struct layer_opener opener = { &oc, open_layer };
+	struct imagefs_stats st;
+	struct imagefs *fs;
+	struct error err;
+	size_t i;
+
+	if (!entrypoint_argv(&run->cfg, run->opt->entrypoint, &res->entry)) {
+		findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "no-entrypoint",
+			     "the image has no Entrypoint and no Cmd: it "
+			     "starts only where the pod gives a command "
+			     "(check that with --entrypoint)");
+		findings_mark_checked(&res->findings, SIGNAL_BINARY);
+		return;
+	}
+	res->has_entry = true;
+	layers = xcalloc(m->layer_count ? m->layer_count : 1,
+			 sizeof(*layers));
+	for (i = 0; i < m->layer_count; i++) {
+		layers[i].digest = m->layers[i].digest;
+		layers[i].media_type = m->layers[i].media_type;
+		layers[i].size = m->layers[i].size;
+		res->layer_bytes_total += (uint64_t)m->layers[i].size;
+	}
+	fs = imagefs_new(layers, m->layer_count, opener);
+	error_init(&err);
+	if (entrypoint_inspect(fs, layers, &run->cfg, &res->node, &res->entry,
+			       &res->findings, &err) < 0)
+		layer_finding(run, &err);
+	else
+		findings_mark_checked(&res->findings, SIGNAL_BINARY);
+	imagefs_get_stats(fs, &st);
+	res->layer_bytes_read = st.compressed_bytes;
+	imagefs_free(fs);
+	free(layers);
+}
+
+static void finish(struct run *run, long long started)
+{
+	struct image_result *res = run->res;
+	struct source_stats st;
+
+	if (run->src) {
+		source_get_stats(run->src, &st);
+		res->requests = st.requests;
+		res->bytes_received = st.bytes_received;
+	}
+	res->elapsed_ms = (long)(registry_now_ms() - started);
+	findings_sort(&res->findings);
+	res->verdict = verdict_of(&res->findings, run->opt->strict);
+}
+
+void check_image(const char *text, const struct check_options *opt,
+		 struct image_result *res)
+{
+	struct run run = { .opt = opt, .res = res };
+	long long started = registry_now_ms();
+	struct error err;
+
+	memset(res, 0, sizeof(*res));
+	findings_init(&res->findings);
+	res->reference = xstrdup(text);
+	res->node = opt->host->platform;
+	error_init(&err);
+	if (reference_parse(text, &run.ref, &err) < 0) {
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "invalid-reference", "%s", err.message);
+		goto out;
+	}
+	res->canonical = reference_canonical(&run.ref);
+	res->source = xstrdup(reference_registry_host(&run.ref));
+	run.src = registry_source_new(&run.ref, opt->registry, &err);
+	if (!run.src) {
+		access_finding(&run, SIGNAL_TAG, &err);
+		goto out;
+	}
+	if (take_top(&run) < 0 || take_config(&run) < 0)
+		goto out;
+	judge_config(&run);
+	take_entrypoint(&run);
+out:
+	finish(&run, started);
+	config_release(&run.cfg);
+	document_release(&run.child);
+	document_release(&run.top);
+	source_free(run.src);
+	reference_release(&run.ref);
+}

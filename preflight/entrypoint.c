@@ -1,0 +1,470 @@
+/* Entrypoint inspection: what the runtime would exec, and whether the
+   node's kernel can run it (ELF identity, script interpreter). */
+#include "entrypoint.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../platform/platform.h"
+#include "buf.h"
+#include "check.h"
+#include "elf.h"
+#include "error.h"
+#include "escape.h"
+#include "imagefs.h"
+#include "manifest.h"
+#include "verdict.h"
+
+void entry_facts_release(struct entry_facts *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->argc; i++)
+		free(e->argv[i]);
+	free(e->argv);
+	for (i = 0; i < e->link_count; i++)
+		free(e->links[i]);
+	free(e->links);
+	free(e->path);
+	free(e->resolved);
+	free(e->layer_digest);
+	free(e->interpreter);
+	memset(e, 0, sizeof(*e));
+}
+
+static void argv_push(struct entry_facts *e, const char *arg)
+{
+	e->argv = xrealloc(e->argv, (e->argc + 2) * sizeof(*e->argv));
+	e->argv[e->argc++] = xstrdup(arg);
+	e->argv[e->argc] = NULL;
+}
+
+size_t entrypoint_argv(const struct image_config *cfg,
+		       const char *const *override, struct entry_facts *out)
+{
+	size_t i;
+
+	if (override) {
+		for (i = 0; override[i]; i++)
+			argv_push(out, override[i]);
+		return out->argc;
+	}
+	for (i = 0; i < cfg->entrypoint_count; i++)
+		argv_push(out, cfg->entrypoint[i]);
+	for (i = 0; i < cfg->cmd_count; i++)
+		argv_push(out, cfg->cmd[i]);
+	return out->argc;
+}
+
+/* An exec-able regular file: what Go's exec.LookPath (runc) accepts. */
+static bool is_executable(const struct imagefs_file *file)
+{
+	return file->status == IMAGEFS_FOUND && (file->mode & 0111);
+}
+
+/* Search name in the image's PATH; fills *file with the first hit, or
+   the first file found at all when none is executable. */
+static int search_path(struct imagefs *fs, const char *path_env,
+		       const char *name, struct imagefs_file *file,
+		       char **found, struct error *err)
+{
+	char *copy = xstrdup(path_env), *save = NULL, *dir;
+	int ret = 0;
+
+	*found = NULL;
+	memset(file, 0, sizeof(*file));
+	file->status = IMAGEFS_NOT_FOUND;
+	for (dir = strtok_r(copy, ":", &save); dir;
+	     dir = strtok_r(NULL, ":", &save)) {
+		struct imagefs_file cand = { 0 };
+		char *full = xasprintf("%s/%s", *dir ? dir : ".", name);
+
+		if (imagefs_lookup(fs, full, &cand, err) < 0) {
+			free(full);
+			ret = -1;
+			break;
+		}
+		if (is_executable(&cand) || (!*found &&
+					     cand.status == IMAGEFS_FOUND)) {
+			imagefs_file_release(file);
+			*file = cand;
+			free(*found);
+			*found = full;
+			if (is_executable(&cand))
+				break;
+			continue;
+		}
+		imagefs_file_release(&cand);
+		free(full);
+	}
+	free(copy);
+	return ret;
+}
+
+static char *absolute_path(const char *arg0, const char *workdir)
+{
+	if (arg0[0] == '/')
+		return xstrdup(arg0);
+	if (!workdir || !*workdir)
+		workdir = "/";
+	return xasprintf("%s%s%s", workdir,
+			 workdir[strlen(workdir) - 1] == '/' ? "" : "/", arg0);
+}
+
+static void take_file_facts(struct entry_facts *e,
+			    const struct imagefs_layer *layers,
+			    struct imagefs_file *file)
+{
+	size_t i;
+
+	free(e->resolved);
+	e->resolved = xstrdup(file->path ? file->path : e->path);
+	e->layer_index = file->layer;
+	free(e->layer_digest);
+	e->layer_digest = xstrdup(layers[file->layer].digest);
+	e->size = file->size;
+	e->mode = file->mode;
+	for (i = 0; i < file->link_count; i++) {
+		e->links = xrealloc(e->links,
+				    (e->link_count + 1) * sizeof(*e->links));
+		e->links[e->link_count++] = xstrdup(file->links[i]);
+	}
+}
+
+/* A lookup that did not end on a regular file, in the node's words. */
+static void report_missing(const char *what, const char *path,
+			   const struct imagefs_file *file,
+			   struct findings *f)
+{
+	switch (file->status) {
+	case IMAGEFS_WHITED_OUT:
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-deleted",
+			     "%s '%s' is deleted by the whiteout '%s' in "
+			     "layer %zu: the container fails with \"no such "
+			     "file or directory\"", what, path,
+			     file->whiteout ? file->whiteout : "?",
+			     file->whiteout_layer + 1);
+		break;
+	case IMAGEFS_IS_DIR:
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-is-directory",
+			     "%s '%s' is a directory, not a program", what,
+			     path);
+		break;
+	case IMAGEFS_LOOP:
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-symlink-loop",
+			     "%s '%s': more than %d symbolic links "
+			     "(IMAGEFS_SYMLINK_HOPS_MAX): too many levels of "
+			     "symbolic links", what, path,
+			     IMAGEFS_SYMLINK_HOPS_MAX);
+		break;
+	case IMAGEFS_SPECIAL:
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-not-regular",
+			     "%s '%s' is a device, fifo or socket, not a "
+			     "program", what, path);
+		break;
+	default:
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-not-found",
+			     "%s '%s' is not in the image: the container "
+			     "fails with \"no such file or directory\"", what,
+			     path);
+	}
+}
+
+/* The identity a node of this platform runs natively, and the 32-bit
+   one its kernel may run too (IA-32 on amd64, AArch32 on arm64). */
+static bool compat_32bit(const struct platform *node,
+			 const struct elf_info *e)
+{
+	if (!strcmp(node->arch, "amd64"))
+		return e->elf_class == 1 && e->elf_data == 1 &&
+		       e->machine == 3;
+	if (!strcmp(node->arch, "arm64"))
+		return e->elf_class == 1 && e->elf_data == 1 &&
+		       e->machine == 40;
+	return false;
+}
+
+static void describe_elf(char *out, size_t size, int cls, int data,
+			 unsigned int machine)
+{
+	snprintf(out, size, "%s %s %s (machine %u)", elf_class_name(cls),
+		 elf_data_name(data), elf_machine_name((uint16_t)machine),
+		 machine);
+}
+
+/* Judge an ELF header against what the node's kernel runs. */
+static void judge_elf(const char *what, const char *path,
+		      const struct elf_info *e, const struct platform *node,
+		      struct findings *f)
+{
+	char have[160], need[160], plat[PLATFORM_STRING_MAX];
+	struct platform_elf want;
+
+	platform_format(node, plat);
+	if (!platform_elf_for(node, &want)) {
+		findings_add(f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "node-architecture-unknown",
+			     "no ELF identity is known for a %s node; cannot "
+			     "judge %s '%s'", plat, what, path);
+		return;
+	}
+	if (e->type != 2 && e->type != 3) {
+		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "binary-not-executable-type",
+			     "%s '%s' is an ELF file of type %u, neither an "
+			     "executable nor a shared object: exec format "
+			     "error", what, path, e->type);
+		return;
+	}
+	describe_elf(have, sizeof(have), e->elf_class, e->elf_data,
+		     e->machine);
+	describe_elf(need, sizeof(need), want.elf_class, want.elf_data,
+		     want.machine);
+	if (e->elf_class == want.elf_class && e->elf_data == want.elf_data &&
+	    e->machine == want.machine)
+		return;
+	if (compat_32bit(node, e)) {
+		findings_add(f, SIGNAL_BINARY, SEVERITY_WARN,
+			     "binary-32bit-compat",
+			     "%s '%s' is %s; a %s node runs it only if its "
+			     "kernel and CPU support 32-bit programs", what,
+			     path, have, plat);
+		return;
+	}
+	findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+		     "binary-wrong-architecture",
+		     "%s '%s' is %s; a %s node runs %s: the kernel refuses "
+		     "it (exec format error)", what, path, have, plat, need);
+}
+
+struct inspect_ctx {
+	struct imagefs *fs;
+	const struct imagefs_layer *layers;
+	const struct image_config *cfg;
+	const struct platform *node;
+	struct entry_facts *facts;
+	struct findings *f;
+};
+
+static int inspect_file(struct inspect_ctx *c, const char *what,
+			const char *path, struct imagefs_file *file,
+			int depth, struct error *err);
+
+/* Split a #! line as Linux does (fs/binfmt_script.c): up to the newline
+   within the first SCRIPT_LINE_MAX bytes, leading blanks skipped, the
+   name ends at a blank, a carriage return stays part of it. */
+static bool parse_shebang(const unsigned char *head, size_t len,
+			  char **interp, char **arg)
+{
+	size_t n = len < SCRIPT_LINE_MAX ? len : SCRIPT_LINE_MAX, i = 2, s;
+	const char *p = (const char *)head;
+	const char *nl = memchr(p, '\n', n);
+	size_t end = nl ? (size_t)(nl - p) : n;
+
+	while (end > i && (p[end - 1] == ' ' || p[end - 1] == '\t'))
+		end--;
+	while (i < end && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	s = i;
+	while (i < end && p[i] != ' ' && p[i] != '\t')
+		i++;
+	if (i == s)
+		return false;
+	*interp = xstrndup(p + s, i - s);
+	while (i < end && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	*arg = i < end ? xstrndup(p + i, end - i) : NULL;
+	return true;
+}
+
+static int inspect_env_target(struct inspect_ctx *c, const char *name,
+			      int depth, struct error *err)
+{
+	const char *path_env = config_getenv(c->cfg, "PATH");
+	struct imagefs_file file = { 0 };
+	char *found = NULL;
+	int ret;
+
+	if (!path_env)
+		path_env = ENTRYPOINT_DEFAULT_PATH;
+	if (search_path(c->fs, path_env, name, &file, &found, err) < 0)
+		return -1;
+	if (!found) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "the script runs '/usr/bin/env %s', and '%s' is "
+			     "not in the image's PATH (%s)", name, name,
+			     path_env);
+		imagefs_file_release(&file);
+		return 0;
+	}
+	ret = inspect_file(c, "interpreter", found, &file, depth + 1, err);
+	imagefs_file_release(&file);
+	free(found);
+	return ret;
+}
+
+static int inspect_script(struct inspect_ctx *c, const char *path,
+			  const struct imagefs_file *file, int depth,
+			  struct error *err)
+{
+	struct imagefs_file ifile = { 0 };
+	char *interp = NULL, *arg = NULL, shown[600];
+	int ret = 0;
+
+	if (!parse_shebang(file->head, file->head_len, &interp, &arg)) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "'%s' starts with #! but names no interpreter: "
+			     "exec format error", path);
+		return 0;
+	}
+	escape_into(shown, sizeof(shown), interp);
+	if (depth == 0) {
+		free(c->facts->interpreter);
+		c->facts->interpreter = xstrdup(shown);
+	}
+	if (depth >= SCRIPT_DEPTH_MAX) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-loop",
+			     "'%s': interpreters nest deeper than %d "
+			     "(SCRIPT_DEPTH_MAX): the kernel refuses it", path,
+			     SCRIPT_DEPTH_MAX);
+		goto out;
+	}
+	if (imagefs_lookup(c->fs, interp, &ifile, err) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (ifile.status != IMAGEFS_FOUND) {
+		bool cr = strchr(interp, '\r') != NULL;
+
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "script '%s' needs the interpreter '%s', which "
+			     "is not in the image%s", path, shown,
+			     cr ? " (its #! line ends in a carriage return: "
+				  "the file has CRLF line endings, and the "
+				  "kernel looks for a name ending in \\r)" : "");
+		goto out;
+	}
+	ret = inspect_file(c, "interpreter", interp, &ifile, depth + 1, err);
+	if (ret == 0 && arg && !strcmp(strrchr(interp, '/') ?
+				       strrchr(interp, '/') + 1 : interp,
+				       "env") && arg[0] != '-')
+		ret = inspect_env_target(c, strtok(arg, " \t"), depth, err);
+out:
+	imagefs_file_release(&ifile);
+	free(interp);
+	free(arg);
+	return ret;
+}
+
+static int inspect_file(struct inspect_ctx *c, const char *what,
+			const char *path, struct imagefs_file *file,
+			int depth, struct error *err)
+{
+	struct elf_info elf;
+	struct error perr;
+
+	if (file->status != IMAGEFS_FOUND) {
+		report_missing(what, path, file, c->f);
+		return 0;
+	}
+	if (!(file->mode & 0111)) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-not-executable",
+			     "%s '%s' has mode %04o, with no execute "
+			     "permission: permission denied", what, path,
+			     file->mode & 07777);
+		return 0;
+	}
+	if (file->head_len >= 2 && file->head[0] == '#' &&
+	    file->head[1] == '!') {
+		if (depth == 0)
+			c->facts->kind = ENTRY_SCRIPT;
+		return inspect_script(c, path, file, depth, err);
+	}
+	if (!elf_is_elf(file->head, file->head_len)) {
+		if (depth == 0)
+			c->facts->kind = ENTRY_OTHER;
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "not-a-program",
+			     "%s '%s' is neither an ELF binary nor a #! "
+			     "script: exec format error", what, path);
+		return 0;
+	}
+	error_init(&perr);
+	if (elf_parse(file->head, file->head_len, (uint64_t)file->size, &elf,
+		      &perr) < 0) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "binary-malformed",
+			     "%s '%s' is a broken ELF file (%s): exec format "
+			     "error", what, path, perr.message);
+		return 0;
+	}
+	if (depth == 0) {
+		c->facts->kind = ENTRY_ELF;
+		c->facts->has_elf = true;
+		c->facts->elf = elf;
+	}
+	judge_elf(what, path, &elf, c->node, c->f);
+	return 0;
+}
+
+/* Locate argv[0]: a bare name through PATH, else relative to WorkingDir. */
+static int locate(struct inspect_ctx *c, struct imagefs_file *file,
+		  struct error *err)
+{
+	const char *arg0 = c->facts->argv[0];
+	const char *path_env = config_getenv(c->cfg, "PATH");
+	char *found = NULL;
+
+	if (strchr(arg0, '/')) {
+		c->facts->path = absolute_path(arg0, c->cfg->working_dir);
+		return imagefs_lookup(c->fs, c->facts->path, file, err);
+	}
+	if (!path_env)
+		path_env = ENTRYPOINT_DEFAULT_PATH;
+	if (search_path(c->fs, path_env, arg0, file, &found, err) < 0)
+		return -1;
+	if (!found) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "entrypoint-not-found",
+			     "'%s' is not in any directory of the image's PATH "
+			     "(%s): the container fails with \"executable "
+			     "file not found in $PATH\"", arg0, path_env);
+		c->facts->path = xstrdup(arg0);
+		return 1;
+	}
+	c->facts->path = found;
+	return 0;
+}
+
+int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
+		       const struct image_config *cfg,
+		       const struct platform *node, struct entry_facts *out,
+		       struct findings *f, struct error *err)
+{
+	struct inspect_ctx c = { fs, layers, cfg, node, out, f };
+	struct imagefs_file file = { 0 };
+	int ret;
+
+	ret = locate(&c, &file, err);
+	if (ret != 0) {
+		imagefs_file_release(&file);
+		return ret < 0 ? -1 : 0;
+	}
+	if (file.status == IMAGEFS_FOUND)
+		take_file_facts(out, layers, &file);
+	ret = inspect_file(&c, "entrypoint", out->path, &file, 0, err);
+	imagefs_file_release(&file);
+	return ret;
+}

@@ -1,0 +1,370 @@
+/* Reports on stdout: text for people, JSON for machines (schema 1). */
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../platform/host.h"
+#include "check.h"
+#include "elf.h"
+#include "escape.h"
+#include "verdict.h"
+
+/* Width of a text report's fact labels. */
+#define LABEL_WIDTH 12
+
+static const char *kind_name(enum document_kind k)
+{
+	switch (k) {
+	case DOC_INDEX:
+		return "index";
+	case DOC_MANIFEST:
+		return "manifest";
+	case DOC_SCHEMA1:
+		return "schema1";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *entry_kind_name(enum entry_kind k)
+{
+	switch (k) {
+	case ENTRY_ELF:
+		return "elf";
+	case ENTRY_SCRIPT:
+		return "script";
+	case ENTRY_OTHER:
+		return "other";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *verdict_color(enum verdict v)
+{
+	static const char *const colors[] = { "\033[32m", "\033[33m",
+					      "\033[35m", "\033[31m" };
+
+	return colors[v];
+}
+
+/* A fact line; every value is escaped before it reaches a terminal. */
+static void fact(FILE *out, const char *label, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void fact(FILE *out, const char *label, const char *fmt, ...)
+{
+	char raw[4096], *safe;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	safe = escape_text(raw, strlen(raw), sizeof(raw));
+	fprintf(out, "  %-*s %s\n", LABEL_WIDTH, label, safe);
+	free(safe);
+}
+
+static void text_tag(FILE *out, const struct image_result *r)
+{
+	char plat[PLATFORM_STRING_MAX];
+	size_t i;
+
+	if (!r->top_digest)
+		return;
+	fact(out, "tag:", "%s (%s, %s)", r->top_digest, kind_name(r->top_kind),
+	     r->top_media_type);
+	if (r->top_kind == DOC_INDEX) {
+		fprintf(out, "  %-*s", LABEL_WIDTH, "offers:");
+		for (i = 0; i < r->offered_count; i++)
+			fprintf(out, "%s%s", i ? ", " : " ",
+				platform_format(&r->offered[i].platform, plat));
+		fprintf(out, "%s\n", r->offered_count ? "" : " nothing runnable");
+	}
+	if (r->selected && r->selected_digest)
+		fact(out, "selected:", "%s %s",
+		     platform_format(&r->selected_platform, plat),
+		     r->selected_digest);
+	if (r->selected_reason)
+		fact(out, "why:", "%s", r->selected_reason);
+	if (r->has_config)
+		fact(out, "config:", "%s %s", r->config_digest,
+		     platform_format(&r->config_raw, plat));
+}
+
+static void text_entry(FILE *out, const struct image_result *r)
+{
+	const struct entry_facts *e = &r->entry;
+	size_t i;
+
+	if (!r->has_entry)
+		return;
+	fact(out, "entrypoint:", "%s%s", e->argv[0],
+	     e->argc > 1 ? " ..." : "");
+	if (e->path && strcmp(e->path, e->argv[0]))
+		fact(out, "path:", "%s", e->path);
+	for (i = 0; i < e->link_count; i++)
+		fact(out, "link:", "%s", e->links[i]);
+	if (e->layer_digest)
+		fact(out, "found:", "%s in layer %zu (%s), %lld bytes, mode %04o",
+		     e->resolved, e->layer_index + 1, e->layer_digest,
+		     (long long)e->size, e->mode & 07777);
+	if (e->has_elf)
+		fact(out, "binary:", "%s %s %s (machine %u)%s%s",
+		     elf_class_name(e->elf.elf_class),
+		     elf_data_name(e->elf.elf_data),
+		     elf_machine_name(e->elf.machine), e->elf.machine,
+		     e->elf.has_interp ? ", interpreter " : ", static",
+		     e->elf.has_interp ? e->elf.interp : "");
+	else if (e->kind == ENTRY_SCRIPT)
+		fact(out, "binary:", "script for %s", e->interpreter);
+}
+
+static void text_one(FILE *out, const struct image_result *r,
+		     const struct report_style *style)
+{
+	char plat[PLATFORM_STRING_MAX], *ref;
+	size_t i;
+
+	ref = escape_text(r->reference, strlen(r->reference), 1024);
+	if (style->color)
+		fprintf(out, "%s%-7s\033[0m %s\n", verdict_color(r->verdict),
+			verdict_name(r->verdict), ref);
+	else
+		fprintf(out, "%-7s %s\n", verdict_name(r->verdict), ref);
+	free(ref);
+	fact(out, "node:", "%s", platform_format(&r->node, plat));
+	if (r->canonical)
+		fact(out, "image:", "%s", r->canonical);
+	if (r->source)
+		fact(out, "registry:", "%s%s", r->source,
+		     r->mirror ? " (mirror)" : "");
+	text_tag(out, r);
+	text_entry(out, r);
+	for (i = 0; i < r->findings.count; i++) {
+		const struct finding *f = &r->findings.items[i];
+
+		if (f->severity == SEVERITY_INFO && !style->verbose &&
+		    strcmp(f->code, "single-manifest"))
+			continue;
+		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
+			f->code, f->message);
+	}
+	fprintf(out, "  %-*s %u requests, %llu bytes received, %llu of %llu "
+		"layer bytes read, %ld ms\n", LABEL_WIDTH, "cost:",
+		r->requests, (unsigned long long)r->bytes_received,
+		(unsigned long long)r->layer_bytes_read,
+		(unsigned long long)r->layer_bytes_total, r->elapsed_ms);
+}
+
+void report_check_text(FILE *out, const struct host *host,
+		       const struct image_result *results, size_t count,
+		       const struct report_style *style)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (i)
+			fputc('\n', out);
+		text_one(out, &results[i], style);
+	}
+}
+
+/* JSON helpers: every string is escaped so jansson always accepts it. */
+static json_t *jstr(const char *s)
+{
+	char *safe;
+	json_t *v;
+
+	if (!s)
+		return json_null();
+	safe = escape_text(s, strlen(s), 1 << 20);
+	v = json_string(safe);
+	free(safe);
+	return v ? v : json_null();
+}
+
+static json_t *jplatform(const struct platform *p)
+{
+	return json_pack("{s:o,s:o,s:o}", "os", jstr(p->os), "architecture",
+			 jstr(p->arch), "variant", jstr(p->variant));
+}
+
+static json_t *json_host(const struct host *h)
+{
+	json_t *o = jplatform(&h->platform);
+
+	json_object_set_new(o, "machine", jstr(h->machine));
+	json_object_set_new(o, "kernel", jstr(h->kernel));
+	json_object_set_new(o, "page_size", json_integer(h->page_size));
+	json_object_set_new(o, "variant_source", jstr(h->variant_source));
+	json_object_set_new(o, "overridden", json_boolean(h->overridden));
+	return o;
+}
+
+static json_t *json_elf(const struct elf_info *e)
+{
+	return json_pack("{s:i,s:s,s:s,s:i,s:s,s:i,s:o,s:i}",
+			 "class", e->elf_class == 2 ? 64 : 32,
+			 "byte_order", e->elf_data == 2 ? "big" : "little",
+			 "class_name", elf_class_name(e->elf_class),
+			 "machine", e->machine, "machine_name",
+			 elf_machine_name(e->machine), "type", e->type,
+			 "interpreter", e->has_interp ? jstr(e->interp) :
+			 json_null(), "load_segments", e->load_count);
+}
+
+static json_t *json_entry(const struct image_result *r)
+{
+	const struct entry_facts *e = &r->entry;
+	json_t *o, *argv = json_array(), *links = json_array();
+	size_t i;
+
+	if (!r->has_entry)
+		return json_null();
+	for (i = 0; i < e->argc; i++)
+		json_array_append_new(argv, jstr(e->argv[i]));
+	for (i = 0; i < e->link_count; i++)
+		json_array_append_new(links, jstr(e->links[i]));
+	o = json_pack("{s:o,s:o,s:o,s:o,s:s,s:o}", "argv", argv, "path",
+		      jstr(e->path), "resolved_path", jstr(e->resolved),
+		      "layer_digest", jstr(e->layer_digest), "kind",
+		      entry_kind_name(e->kind), "links", links);
+	if (e->layer_digest) {
+		json_object_set_new(o, "layer_index",
+				    json_integer((json_int_t)e->layer_index));
+		json_object_set_new(o, "size", json_integer(e->size));
+		json_object_set_new(o, "mode", json_integer(e->mode & 07777));
+	}
+	json_object_set_new(o, "elf", e->has_elf ? json_elf(&e->elf) :
+			    json_null());
+	json_object_set_new(o, "interpreter", jstr(e->interpreter));
+	return o;
+}
+
+static json_t *json_findings(const struct findings *f)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < f->count; i++)
+		json_array_append_new(a, json_pack(
+			"{s:o,s:s,s:s,s:o}", "code", jstr(f->items[i].code),
+			"severity", severity_name(f->items[i].severity),
+			"signal", signal_name(f->items[i].signal), "message",
+			jstr(f->items[i].message)));
+	return a;
+}
+
+static json_t *json_selected(const struct image_result *r)
+{
+	json_t *o;
+
+	if (!r->selected)
+		return json_null();
+	o = json_pack("{s:o,s:o,s:o,s:o}", "platform",
+		      jplatform(&r->selected_platform), "digest",
+		      jstr(r->selected_digest), "media_type",
+		      jstr(r->selected_media_type), "reason",
+		      jstr(r->selected_reason));
+	return o;
+}
+
+static json_t *json_image(const struct image_result *r)
+{
+	json_t *o = json_object(), *offered = json_array();
+	size_t i;
+
+	for (i = 0; i < r->offered_count; i++) {
+		json_t *p = jplatform(&r->offered[i].platform);
+
+		json_object_set_new(p, "digest", jstr(r->offered[i].digest));
+		json_object_set_new(p, "valid",
+				    json_boolean(r->offered[i].valid));
+		json_array_append_new(offered, p);
+	}
+	json_object_set_new(o, "reference", jstr(r->reference));
+	json_object_set_new(o, "canonical", jstr(r->canonical));
+	json_object_set_new(o, "node", jplatform(&r->node));
+	json_object_set_new(o, "source", json_pack("{s:o,s:b}", "host",
+						    jstr(r->source), "mirror",
+						    r->mirror));
+	json_object_set_new(o, "verdict", json_string(verdict_name(r->verdict)));
+	json_object_set_new(o, "top", r->top_digest ? json_pack(
+		"{s:o,s:o,s:s}", "digest", jstr(r->top_digest), "media_type",
+		jstr(r->top_media_type), "kind", kind_name(r->top_kind)) :
+		json_null());
+	json_object_set_new(o, "platforms", offered);
+	json_object_set_new(o, "selected", json_selected(r));
+	json_object_set_new(o, "config", r->has_config ? json_pack(
+		"{s:o,s:o,s:o,s:o}", "digest", jstr(r->config_digest), "os",
+		jstr(r->config_raw.os), "architecture",
+		jstr(r->config_raw.arch), "variant",
+		jstr(r->config_raw.variant)) : json_null());
+	json_object_set_new(o, "entrypoint", json_entry(r));
+	json_object_set_new(o, "findings", json_findings(&r->findings));
+	json_object_set_new(o, "stats", json_pack(
+		"{s:i,s:I,s:I,s:I,s:i}", "requests", (int)r->requests,
+		"bytes_received", (json_int_t)r->bytes_received,
+		"layer_bytes_read", (json_int_t)r->layer_bytes_read,
+		"layer_bytes_total", (json_int_t)r->layer_bytes_total,
+		"milliseconds", (int)r->elapsed_ms));
+	return o;
+}
+
+static int dump(FILE *out, json_t *doc)
+{
+	int ret = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	fputc('\n', out);
+	json_decref(doc);
+	return ret;
+}
+
+static json_t *json_tool(void)
+{
+	return json_pack("{s:s,s:s}", "name", "image-preflight", "version",
+			 PREFLIGHT_VERSION);
+}
+
+int report_check_json(FILE *out, const struct host *host,
+		      const struct image_result *results, size_t count,
+		      const struct report_style *style)
+{
+	json_t *doc, *images = json_array();
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		json_array_append_new(images, json_image(&results[i]));
+	doc = json_pack("{s:i,s:o,s:o,s:s,s:o}", "schema", REPORT_SCHEMA,
+			"tool", json_tool(), "host", json_host(host),
+			"rules", style->rules, "images", images);
+	return dump(out, doc);
+}
+
+void report_host_text(FILE *out, const struct host *h)
+{
+	char plat[PLATFORM_STRING_MAX];
+
+	fact(out, "platform:", "%s%s", platform_format(&h->platform, plat),
+	     h->overridden ? " (from --platform)" : "");
+	fact(out, "os:", "%s", h->platform.os);
+	fact(out, "arch:", "%s", h->platform.arch);
+	fact(out, "variant:", "%s%s%s%s", *h->platform.variant ?
+	     h->platform.variant : "(none)", *h->variant_source ? " (from " :
+	     "", h->variant_source, *h->variant_source ? ")" : "");
+	fact(out, "machine:", "%s (uname)", h->machine);
+	fact(out, "kernel:", "%s", h->kernel);
+	fact(out, "page size:", "%ld bytes", h->page_size);
+}
+
+int report_host_json(FILE *out, const struct host *h)
+{
+	return dump(out, json_pack("{s:i,s:o,s:o}", "schema", REPORT_SCHEMA,
+				   "tool", json_tool(), "host", json_host(h)));
+}

@@ -1,0 +1,30 @@
+/* Reports on stdout: text for people, JSON for machines (schema 1). */
+#ifndef PREFLIGHT_REPORT_H
+#define PREFLIGHT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct host;
+struct image_result;
+
+#define REPORT_SCHEMA 1
+
+struct report_style {
+	bool color;       /* stdout is a terminal and NO_COLOR is unset */
+	bool verbose;     /* show every fact, info findings included */
+	const char *rules;   /* runtime rules in force, by name */
+};
+
+void report_check_text(FILE *out, const struct host *host,
+		       const struct image_result *results, size_t count,
+		       const struct report_style *style);
+int report_check_json(FILE *out, const struct host *host,
+		      const struct image_result *results, size_t count,
+		      const struct report_style *style);
+
+void report_host_text(FILE *out, const struct host *host);
+int report_host_json(FILE *out, const struct host *host);
+
+#endif
