@@ -93,4 +93,4 @@ install: $(BUILD)/image-preflight
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(LIB_OBJS:.o=.d) $(BUILD)/preflight/main.d

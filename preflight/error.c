@@ -38,9 +38,15 @@ int error_prefix(struct error *err, const char *fmt, ...)
 	va_end(ap);
 	n = len < 0 ? 0 : (size_t)len;
 	if (n < sizeof(joined) - 2) {
-		memcpy(joined + n, ": ", 3);
+		size_t room, mlen = strlen(err->message);
+
+		memcpy(joined + n, ": ", 2);
 		n += 2;
-		strncat(joined + n, err->message, sizeof(joined) - n - 1);
+		room = sizeof(joined) - n - 1;
+		if (mlen > room)
+			mlen = room;
+		memcpy(joined + n, err->message, mlen);
+		joined[n + mlen] = '\0';
 	}
 	memcpy(err->message, joined, sizeof(err->message));
 	return -1;
