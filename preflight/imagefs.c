@@ -1,0 +1,1093 @@
+/* The image's merged file system, read lazily from its layers top down. */
+#include "imagefs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "error.h"
+#include "escape.h"
+
+/*
+ * Bytes of path strings kept in the index over all layers. Entries are
+ * bounded by IMAGEFS_ENTRIES_MAX, but a hostile layer of deep, long names
+ * would otherwise make each entry cost kilobytes of parent directories.
+ */
+#define IMAGEFS_INDEX_BYTES_MAX (512UL * 1024 * 1024)
+
+/* Room for an escaped digest or path quoted in a message. */
+#define IMAGEFS_QUOTE_MAX 200
+
+/* OCI image-spec layer.md, "Whiteouts": the name prefixes that mark them. */
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_META_PREFIX ".wh..wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+enum imagefs_kind {
+	KIND_NONE = 0,    /* only implied by entries below it, or a marker */
+	KIND_FILE,
+	KIND_DIR,
+	KIND_SYMLINK,
+	KIND_HARDLINK,
+	KIND_SPECIAL,
+};
+
+/* What one layer says about one path: its first entry and its markers. */
+struct imagefs_node {
+	struct imagefs_node *next;    /* hash chain */
+	char *path;                   /* normalised, no leading '/' */
+	size_t path_len;
+	enum imagefs_kind kind;       /* of the first entry with this path */
+	size_t ordinal;               /* that entry's position in the tar */
+	char *target;                 /* symlink target as stored, or the
+					 normalised hard link target */
+	unsigned int mode;
+	int64_t size;
+	bool implicit_dir;            /* some entry lies below this path */
+	size_t child_ordinal;         /* position of the first such entry */
+	char *whiteout;               /* "/<dir>/.wh.<name>" deleting it */
+	bool opaque;                  /* "<path>/.wh..wh..opq" seen */
+	unsigned char *head;          /* first bytes, once read */
+	size_t head_len;
+	bool head_read;
+};
+
+struct imagefs_layer_state {
+	struct imagefs_node **buckets;
+	size_t bucket_count;
+	size_t node_count;
+	size_t indexed;       /* entries indexed: the next ordinal to add */
+	bool complete;        /* read to the end of the tar */
+};
+
+/* The bridge between a blob stream and libarchive's read callback. */
+struct imagefs_reader {
+	struct blob_stream *stream;
+	struct error err;
+	bool failed;
+};
+
+/* The one layer stream open at a time, positioned after entry next-1. */
+struct imagefs_cursor {
+	bool open;
+	size_t layer;
+	struct archive *archive;
+	struct imagefs_reader reader;
+	size_t next;          /* ordinal of the next header */
+	char *path;           /* normalised name of the current entry */
+	bool data_pending;    /* the current entry's data is unread */
+};
+
+struct imagefs {
+	const struct imagefs_layer *layers;
+	size_t count;
+	struct layer_opener opener;
+	struct imagefs_layer_state *state;
+	struct imagefs_cursor cursor;
+	struct imagefs_stats stats;   /* of closed streams, plus entries */
+	size_t index_bytes;
+};
+
+/* What a layer decides about a path, if anything. */
+enum imagefs_verdict {
+	VERDICT_NONE = 0,   /* look further down */
+	VERDICT_SYMLINK,    /* node is a symlink at the path or above it */
+	VERDICT_NOT_DIR,
+	VERDICT_IS_DIR,
+	VERDICT_SPECIAL,
+	VERDICT_FILE,       /* node is a regular file or a hard link */
+	VERDICT_WHITEOUT,   /* node carries the whiteout */
+	VERDICT_OPAQUE,     /* an opaque directory above hides lower layers */
+};
+
+struct imagefs_decision {
+	enum imagefs_verdict verdict;
+	struct imagefs_node *node;
+	size_t ordinal;
+};
+
+static const char *imagefs_quote(char *out, const char *s)
+{
+	return escape_into(out, IMAGEFS_QUOTE_MAX, s);
+}
+
+static int imagefs_layer_error(const struct imagefs *fs, size_t layer,
+			       struct error *err)
+{
+	char q[IMAGEFS_QUOTE_MAX];
+
+	return error_prefix(err, "layer '%s'",
+			    imagefs_quote(q, fs->layers[layer].digest));
+}
+
+static int imagefs_check_length(const char *s, size_t len, const char *what,
+				struct error *err)
+{
+	char q[IMAGEFS_QUOTE_MAX];
+
+	if (len < IMAGEFS_PATH_MAX)
+		return 0;
+	return error_set(err, ERROR_LIMIT,
+			 "%s '%s' longer than %d bytes (IMAGEFS_PATH_MAX)",
+			 what, imagefs_quote(q, s), IMAGEFS_PATH_MAX);
+}
+
+/*
+ * Normalise a path lexically, as a runtime does before it joins a tar
+ * member to the root: drop empty and "." components, let ".." remove the
+ * previous one but never climb above the root. The result has no leading
+ * '/'; "" is the root. The caller frees *out.
+ */
+static int imagefs_path_normalise(const char *in, char **out,
+				  struct error *err)
+{
+	size_t len = strlen(in);
+	char *p = xmalloc(len + 1);
+	size_t o = 0;
+	const char *s = in;
+
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			while (o > 0 && p[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else if (n > 0 && !(n == 1 && s[0] == '.')) {
+			if (o > 0)
+				p[o++] = '/';
+			memcpy(p + o, s, n);
+			o += n;
+		}
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	p[o] = '\0';
+	if (imagefs_check_length(p, o + 1, "path", err) < 0) {
+		free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
+}
+
+/* FNV-1a: short, and good enough for path names. */
+static size_t imagefs_hash(const char *s, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+static struct imagefs_node *imagefs_find(const struct imagefs_layer_state *st,
+					 const char *path, size_t len)
+{
+	struct imagefs_node *n;
+
+	if (!st->bucket_count)
+		return NULL;
+	n = st->buckets[imagefs_hash(path, len) % st->bucket_count];
+	for (; n; n = n->next)
+		if (n->path_len == len && !memcmp(n->path, path, len))
+			return n;
+	return NULL;
+}
+
+static void imagefs_rehash(struct imagefs_layer_state *st)
+{
+	size_t count = st->bucket_count ? st->bucket_count * 2 : 1024;
+	struct imagefs_node **b = xcalloc(count, sizeof(*b));
+	size_t i;
+
+	for (i = 0; i < st->bucket_count; i++) {
+		struct imagefs_node *n = st->buckets[i], *next;
+
+		for (; n; n = next) {
+			size_t h = imagefs_hash(n->path, n->path_len) % count;
+
+			next = n->next;
+			n->next = b[h];
+			b[h] = n;
+		}
+	}
+	free(st->buckets);
+	st->buckets = b;
+	st->bucket_count = count;
+}
+
+/* The node for path in this layer, created empty when new. */
+static struct imagefs_node *imagefs_node_get(struct imagefs *fs,
+					     struct imagefs_layer_state *st,
+					     const char *path, size_t len,
+					     struct error *err)
+{
+	struct imagefs_node *n = imagefs_find(st, path, len);
+	size_t h;
+
+	if (n)
+		return n;
+	if (fs->index_bytes + len > IMAGEFS_INDEX_BYTES_MAX) {
+		error_set(err, ERROR_LIMIT,
+			  "more than %lu bytes of names (IMAGEFS_INDEX_BYTES_MAX)",
+			  IMAGEFS_INDEX_BYTES_MAX);
+		return NULL;
+	}
+	if (st->node_count >= st->bucket_count)
+		imagefs_rehash(st);
+	n = xcalloc(1, sizeof(*n));
+	n->path = xstrndup(path, len);
+	n->path_len = len;
+	h = imagefs_hash(path, len) % st->bucket_count;
+	n->next = st->buckets[h];
+	st->buckets[h] = n;
+	st->node_count++;
+	fs->index_bytes += len + sizeof(*n);
+	return n;
+}
+
+/* Length of the directory part of path[0..len): "a/b/c" gives 3. */
+static size_t imagefs_dirname_len(const char *path, size_t len)
+{
+	while (len > 0 && path[len - 1] != '/')
+		len--;
+	return len > 0 ? len - 1 : 0;
+}
+
+/*
+ * An entry at ordinal makes every directory above it exist in this layer,
+ * even without entries of their own. Stops at the first directory already
+ * implied, whose parents an earlier entry has implied.
+ */
+static int imagefs_imply_parents(struct imagefs *fs,
+				 struct imagefs_layer_state *st,
+				 const char *path, size_t len, size_t ordinal,
+				 struct error *err)
+{
+	while (len > 0) {
+		struct imagefs_node *n;
+
+		len = imagefs_dirname_len(path, len);
+		n = imagefs_node_get(fs, st, path, len, err);
+		if (!n)
+			return -1;
+		if (n->implicit_dir)
+			return 0;
+		n->implicit_dir = true;
+		n->child_ordinal = ordinal;
+	}
+	return 0;
+}
+
+static enum imagefs_kind imagefs_entry_kind(struct archive_entry *e)
+{
+	if (archive_entry_hardlink(e))
+		return KIND_HARDLINK;
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return KIND_FILE;
+	case AE_IFDIR:
+		return KIND_DIR;
+	case AE_IFLNK:
+		return KIND_SYMLINK;
+	default:
+		return KIND_SPECIAL;
+	}
+}
+
+/* Fill a fresh node from its tar entry; later duplicates are ignored.
+   The kind is set last, so that a failure leaves the node unfilled. */
+static int imagefs_node_fill(struct imagefs_node *n, struct archive_entry *e,
+			     size_t ordinal, struct error *err)
+{
+	enum imagefs_kind kind = imagefs_entry_kind(e);
+	const char *t = NULL;
+	char *target = NULL;
+
+	if (kind == KIND_HARDLINK)
+		t = archive_entry_hardlink(e);
+	else if (kind == KIND_SYMLINK)
+		t = archive_entry_symlink(e);
+	if (t && imagefs_check_length(t, strlen(t), "link target", err) < 0)
+		return -1;
+	if (t && kind == KIND_HARDLINK &&
+	    imagefs_path_normalise(t, &target, err) < 0)
+		return -1;
+	if (t && kind == KIND_SYMLINK)
+		target = xstrdup(t);
+	n->target = target;
+	n->ordinal = ordinal;
+	n->mode = archive_entry_mode(e);
+	n->size = archive_entry_size(e);
+	n->kind = kind;
+	return 0;
+}
+
+/*
+ * OCI image-spec layer.md, "Whiteouts": "<dir>/.wh.<name>" deletes <name>
+ * from lower layers, "<dir>/.wh..wh..opq" hides all of <dir> below; other
+ * ".wh..wh." names are AUFS bookkeeping and mean nothing here.
+ */
+static int imagefs_index_marker(struct imagefs *fs,
+				struct imagefs_layer_state *st,
+				const char *path, size_t dir_len,
+				const char *base, struct error *err)
+{
+	const char *name = base + strlen(WHITEOUT_PREFIX);
+	struct imagefs_node *n;
+	char *victim;
+
+	if (!strcmp(base, WHITEOUT_OPAQUE)) {
+		n = imagefs_node_get(fs, st, path, dir_len, err);
+		if (n)
+			n->opaque = true;
+		return n ? 0 : -1;
+	}
+	if (!strncmp(base, WHITEOUT_META_PREFIX,
+		     strlen(WHITEOUT_META_PREFIX)) ||
+	    !*name || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	victim = dir_len ? xasprintf("%.*s/%s", (int)dir_len, path, name)
+			 : xstrdup(name);
+	n = imagefs_node_get(fs, st, victim, strlen(victim), err);
+	free(victim);
+	if (!n)
+		return -1;
+	if (!n->whiteout)
+		n->whiteout = xasprintf("/%s", path);
+	return 0;
+}
+
+/* Remember entry `ordinal` of a layer under its normalised path. */
+static int imagefs_index_entry(struct imagefs *fs, size_t layer,
+			       const char *path, struct archive_entry *e,
+			       size_t ordinal, struct error *err)
+{
+	struct imagefs_layer_state *st = &fs->state[layer];
+	size_t len = strlen(path);
+	size_t dir_len = imagefs_dirname_len(path, len);
+	const char *base = path + (dir_len ? dir_len + 1 : 0);
+	struct imagefs_node *n;
+
+	if (fs->stats.entries >= IMAGEFS_ENTRIES_MAX)
+		return error_set(err, ERROR_LIMIT,
+				 "more than %d entries (IMAGEFS_ENTRIES_MAX)",
+				 IMAGEFS_ENTRIES_MAX);
+	fs->stats.entries++;
+	if (len == 0)
+		return 0;   /* "./" itself: the root is always a directory */
+	if (imagefs_imply_parents(fs, st, path, len, ordinal, err) < 0)
+		return -1;
+	if (!strncmp(base, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)))
+		return imagefs_index_marker(fs, st, path, dir_len, base, err);
+	n = imagefs_node_get(fs, st, path, len, err);
+	if (!n)
+		return -1;
+	if (n->kind != KIND_NONE)
+		return 0;
+	return imagefs_node_fill(n, e, ordinal, err);
+}
+
+static void imagefs_cursor_close(struct imagefs *fs)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+
+	if (!c->open)
+		return;
+	fs->stats.unpacked_bytes += (uint64_t)archive_filter_bytes(c->archive,
+								   0);
+	fs->stats.compressed_bytes += c->reader.stream->delivered;
+	archive_read_free(c->archive);
+	blob_stream_close(c->reader.stream);
+	free(c->path);
+	memset(c, 0, sizeof(*c));
+}
+
+static la_ssize_t imagefs_archive_read(struct archive *a, void *ctx,
+				       const void **data)
+{
+	struct imagefs_reader *r = ctx;
+	ssize_t n = blob_stream_read(r->stream, data, &r->err);
+
+	if (n < 0) {
+		r->failed = true;
+		archive_set_error(a, EIO, "%s", r->err.message);
+	}
+	return n;
+}
+
+/*
+ * Turn libarchive's failure into ours: a failing stream keeps its own
+ * category and message, anything else is a malformed layer. Closes the
+ * cursor, whose archive holds the message.
+ */
+static int imagefs_archive_error(struct imagefs *fs, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	const char *msg = archive_error_string(c->archive);
+	size_t layer = c->layer;
+	char q[IMAGEFS_QUOTE_MAX];
+
+	if (c->reader.failed)
+		*err = c->reader.err;
+	else
+		error_set(err, ERROR_FORMAT, "%s",
+			  imagefs_quote(q, msg ? msg : "unreadable tar"));
+	imagefs_cursor_close(fs);
+	return imagefs_layer_error(fs, layer, err);
+}
+
+/*
+ * Open layer as the cursor. Compression is sniffed from the magic bytes,
+ * not taken from the media type: OCI image-spec layer.md allows gzip and
+ * zstd, and images in the wild mislabel them.
+ */
+static int imagefs_cursor_open(struct imagefs *fs, size_t layer,
+			       struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	struct blob_stream *s;
+
+	imagefs_cursor_close(fs);
+	s = fs->opener.open(fs->opener.ctx, layer, err);
+	if (!s)
+		return imagefs_layer_error(fs, layer, err);
+	c->open = true;
+	c->layer = layer;
+	c->reader.stream = s;
+	error_init(&c->reader.err);
+	c->archive = archive_read_new();
+	if (!c->archive)
+		abort();
+	fs->stats.layers_opened++;
+	archive_read_support_filter_all(c->archive);
+	archive_read_support_format_tar(c->archive);
+	if (archive_read_open(c->archive, &c->reader, NULL,
+			      imagefs_archive_read, NULL) != ARCHIVE_OK)
+		return imagefs_archive_error(fs, err);
+	return 0;
+}
+
+static int imagefs_check_unpacked(struct imagefs *fs, struct archive_entry *e,
+				  struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	int64_t pos = archive_filter_bytes(c->archive, 0);
+	int64_t size = archive_entry_size(e);
+	uint64_t end = (uint64_t)(pos > 0 ? pos : 0) +
+		       (uint64_t)(size > 0 ? size : 0);
+
+	size_t layer = c->layer;
+
+	if (end <= IMAGEFS_LAYER_UNPACKED_MAX)
+		return 0;
+	error_set(err, ERROR_LIMIT,
+		  "more than %llu unpacked bytes (IMAGEFS_LAYER_UNPACKED_MAX)",
+		  IMAGEFS_LAYER_UNPACKED_MAX);
+	imagefs_cursor_close(fs);
+	return imagefs_layer_error(fs, layer, err);
+}
+
+/* Record the current entry's normalised name, and index it when new. */
+static int imagefs_cursor_take(struct imagefs *fs, struct archive_entry *e,
+			       struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	struct imagefs_layer_state *st = &fs->state[c->layer];
+	const char *name = archive_entry_pathname(e);
+
+	if (!name)
+		name = "";
+	if (imagefs_check_length(name, strlen(name), "entry", err) < 0 ||
+	    imagefs_path_normalise(name, &c->path, err) < 0)
+		return -1;
+	if (c->next == st->indexed) {
+		if (imagefs_index_entry(fs, c->layer, c->path, e, c->next,
+					err) < 0)
+			return -1;
+		st->indexed++;
+	}
+	c->next++;
+	c->data_pending = true;
+	return 0;
+}
+
+/*
+ * Move the cursor to the next tar header, indexing it when it is new.
+ * Returns 1 with an entry, 0 at the end of the layer (which closes the
+ * cursor), -1 on error. ARCHIVE_WARN still delivered the header.
+ */
+static int imagefs_cursor_next(struct imagefs *fs, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	size_t layer = c->layer;
+	struct archive_entry *e;
+	int r = archive_read_next_header(c->archive, &e);
+
+	free(c->path);
+	c->path = NULL;
+	c->data_pending = false;
+	if (r == ARCHIVE_EOF) {
+		fs->state[layer].complete = true;
+		imagefs_cursor_close(fs);
+		return 0;
+	}
+	if (r < ARCHIVE_WARN)
+		return imagefs_archive_error(fs, err);
+	if (imagefs_check_unpacked(fs, e, err) < 0)
+		return -1;
+	if (imagefs_cursor_take(fs, e, err) < 0) {
+		imagefs_cursor_close(fs);
+		return imagefs_layer_error(fs, layer, err);
+	}
+	return 1;
+}
+
+/* Put the cursor on layer with `ordinal` as the next header to read,
+   reusing the open stream when it has not gone past that point. */
+static int imagefs_cursor_seek(struct imagefs *fs, size_t layer,
+			       size_t ordinal, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+
+	if (!c->open || c->layer != layer || c->next > ordinal)
+		if (imagefs_cursor_open(fs, layer, err) < 0)
+			return -1;
+	while (c->next < ordinal) {
+		int r = imagefs_cursor_next(fs, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			error_set(err, ERROR_FORMAT,
+				  "entry %zu missing when read again",
+				  ordinal);
+			return imagefs_layer_error(fs, layer, err);
+		}
+	}
+	return 0;
+}
+
+/* Length of the prefix of t that is the next ancestor after `from`, or
+   t's full length. */
+static size_t imagefs_next_prefix(const char *t, size_t from)
+{
+	const char *slash = strchr(t + from + (from ? 1 : 0), '/');
+
+	return slash ? (size_t)(slash - t) : strlen(t);
+}
+
+static void imagefs_consider(struct imagefs_decision *d,
+			     enum imagefs_verdict v, struct imagefs_node *n,
+			     size_t ordinal)
+{
+	if (d->verdict != VERDICT_NONE && d->ordinal <= ordinal)
+		return;
+	d->verdict = v;
+	d->node = n;
+	d->ordinal = ordinal;
+}
+
+static enum imagefs_verdict imagefs_kind_verdict(enum imagefs_kind kind,
+						 bool last)
+{
+	switch (kind) {
+	case KIND_SYMLINK:
+		return VERDICT_SYMLINK;
+	case KIND_DIR:
+		return last ? VERDICT_IS_DIR : VERDICT_NONE;
+	case KIND_FILE:
+	case KIND_HARDLINK:
+		return last ? VERDICT_FILE : VERDICT_NOT_DIR;
+	case KIND_SPECIAL:
+		return last ? VERDICT_SPECIAL : VERDICT_NOT_DIR;
+	default:
+		return VERDICT_NONE;
+	}
+}
+
+/*
+ * What the entries of a layer known so far decide about t: among the
+ * decisive entries (t itself, an entry below t that makes it a directory,
+ * a symlink or non-directory above t) the one first in the tar wins. Real
+ * layers hold each name once; for a hostile one this matches what a
+ * streaming reader can know, and the earlier entry is the one a runtime
+ * created first.
+ */
+static void imagefs_decide_known(const struct imagefs_layer_state *st,
+				 const char *t, struct imagefs_decision *d)
+{
+	size_t len = strlen(t), p = 0;
+
+	memset(d, 0, sizeof(*d));
+	do {
+		struct imagefs_node *n;
+		bool last;
+
+		p = imagefs_next_prefix(t, p);
+		last = p == len;
+		n = imagefs_find(st, t, p);
+		if (!n)
+			continue;
+		if (imagefs_kind_verdict(n->kind, last) != VERDICT_NONE)
+			imagefs_consider(d, imagefs_kind_verdict(n->kind, last),
+					 n, n->ordinal);
+		if (last && n->implicit_dir)
+			imagefs_consider(d, VERDICT_IS_DIR, n,
+					 n->child_ordinal);
+	} while (p < len);
+}
+
+/*
+ * A layer read to the end that decided nothing may still hide the lower
+ * layers: a whiteout of t or an ancestor, or an opaque ancestor. Entries
+ * of the same layer are not hidden by its own markers (layer.md).
+ */
+static void imagefs_decide_hidden(const struct imagefs_layer_state *st,
+				  const char *t, struct imagefs_decision *d)
+{
+	size_t len = strlen(t), p = 0;
+	struct imagefs_node *n = imagefs_find(st, "", 0);
+
+	if (n && n->opaque) {
+		d->verdict = VERDICT_OPAQUE;
+		d->node = n;
+	}
+	do {
+		p = imagefs_next_prefix(t, p);
+		n = imagefs_find(st, t, p);
+		if (n && n->whiteout) {
+			d->verdict = VERDICT_WHITEOUT;
+			d->node = n;
+			return;
+		}
+		if (n && n->opaque && p < len && !d->verdict) {
+			d->verdict = VERDICT_OPAQUE;
+			d->node = n;
+		}
+	} while (p < len);
+}
+
+/* Could the entry at path decide t? A cheap filter before the index. */
+static bool imagefs_entry_relevant(const char *path, const char *t)
+{
+	size_t pl = strlen(path), tl = strlen(t);
+
+	if (pl <= tl)
+		return !strncmp(path, t, pl) && (pl == tl || t[pl] == '/');
+	return !strncmp(path, t, tl) && path[tl] == '/';
+}
+
+/* Read more of layer until its entries decide t or it ends. */
+static int imagefs_layer_stream(struct imagefs *fs, size_t layer,
+				const char *t, struct imagefs_decision *d,
+				struct error *err)
+{
+	struct imagefs_layer_state *st = &fs->state[layer];
+
+	if (imagefs_cursor_seek(fs, layer, st->indexed, err) < 0)
+		return -1;
+	while (!st->complete) {
+		int r = imagefs_cursor_next(fs, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (!imagefs_entry_relevant(fs->cursor.path, t))
+			continue;
+		imagefs_decide_known(st, t, d);
+		if (d->verdict != VERDICT_NONE)
+			return 0;
+	}
+	return 0;
+}
+
+static int imagefs_layer_decide(struct imagefs *fs, size_t layer,
+				const char *t, struct imagefs_decision *d,
+				struct error *err)
+{
+	struct imagefs_layer_state *st = &fs->state[layer];
+
+	imagefs_decide_known(st, t, d);
+	if (d->verdict == VERDICT_NONE && !st->complete &&
+	    imagefs_layer_stream(fs, layer, t, d, err) < 0)
+		return -1;
+	if (d->verdict == VERDICT_NONE && st->complete)
+		imagefs_decide_hidden(st, t, d);
+	return 0;
+}
+
+/* Read the first IMAGEFS_HEAD_MAX bytes of the current entry. */
+static int imagefs_cursor_read_head(struct imagefs *fs,
+				    struct imagefs_node *n, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	unsigned char *head = xmalloc(IMAGEFS_HEAD_MAX);
+	size_t len = 0;
+
+	while (len < IMAGEFS_HEAD_MAX) {
+		la_ssize_t r = archive_read_data(c->archive, head + len,
+						 IMAGEFS_HEAD_MAX - len);
+
+		if (r == 0 || r == ARCHIVE_WARN)
+			break;
+		if (r < 0) {
+			free(head);
+			return imagefs_archive_error(fs, err);
+		}
+		len += (size_t)r;
+	}
+	c->data_pending = false;
+	n->head = head;
+	n->head_len = len;
+	n->head_read = true;
+	return 0;
+}
+
+/* The node's first bytes: from the open stream when it is there, else
+   by reading the layer again up to that entry. Cached on the node. */
+static int imagefs_node_head(struct imagefs *fs, size_t layer,
+			     struct imagefs_node *n, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+
+	if (n->head_read)
+		return 0;
+	if (!(c->open && c->layer == layer && c->next == n->ordinal + 1 &&
+	      c->data_pending)) {
+		if (imagefs_cursor_seek(fs, layer, n->ordinal, err) < 0 ||
+		    imagefs_cursor_next(fs, err) < 0)
+			return -1;
+		if (!c->open || c->next != n->ordinal + 1) {
+			error_set(err, ERROR_FORMAT,
+				  "entry %zu missing when read again",
+				  n->ordinal);
+			return imagefs_layer_error(fs, layer, err);
+		}
+	}
+	return imagefs_cursor_read_head(fs, n, err);
+}
+
+/* Record a link followed; out takes the string. */
+static void imagefs_add_link(struct imagefs_file *out, char *link)
+{
+	out->links = xrealloc(out->links,
+			      (out->link_count + 1) * sizeof(*out->links));
+	out->links[out->link_count++] = link;
+}
+
+/*
+ * A tar hard link names an earlier entry of the same layer (POSIX ustar,
+ * typeflag '1'); follow it to the entry that holds the data.
+ */
+static int imagefs_hardlink_resolve(struct imagefs *fs, size_t layer,
+				    struct imagefs_node **np,
+				    struct imagefs_file *out,
+				    struct error *err)
+{
+	struct imagefs_node *n = *np;
+	char q1[IMAGEFS_QUOTE_MAX], q2[IMAGEFS_QUOTE_MAX];
+
+	while (n->kind == KIND_HARDLINK) {
+		struct imagefs_node *t = imagefs_find(&fs->state[layer],
+						      n->target,
+						      strlen(n->target));
+
+		if (!t || t->kind == KIND_NONE || t->ordinal >= n->ordinal) {
+			error_set(err, ERROR_FORMAT,
+				  "hard link '/%s' to '/%s': no earlier entry of that name",
+				  imagefs_quote(q1, n->path),
+				  imagefs_quote(q2, n->target));
+			return imagefs_layer_error(fs, layer, err);
+		}
+		imagefs_add_link(out, xasprintf("/%s -> /%s", n->path,
+						n->target));
+		out->via_hardlink = true;
+		n = t;
+	}
+	*np = n;
+	return 0;
+}
+
+static void imagefs_fill_node(struct imagefs_file *out,
+			      enum imagefs_status status, size_t layer,
+			      const struct imagefs_node *n)
+{
+	out->status = status;
+	out->layer = layer;
+	out->size = n->size;
+	out->mode = n->mode;
+}
+
+/* Fill out for a regular file, the end of any hard link. */
+static int imagefs_found_file(struct imagefs *fs, size_t layer,
+			      struct imagefs_node *n, struct imagefs_file *out,
+			      struct error *err)
+{
+	char q[IMAGEFS_QUOTE_MAX];
+
+	if (n->kind == KIND_SPECIAL) {
+		imagefs_fill_node(out, IMAGEFS_SPECIAL, layer, n);
+		return 0;
+	}
+	if (n->kind != KIND_FILE) {
+		error_set(err, ERROR_FORMAT,
+			  "hard link to '/%s', which is not a regular file",
+			  imagefs_quote(q, n->path));
+		return imagefs_layer_error(fs, layer, err);
+	}
+	if (imagefs_node_head(fs, layer, n, err) < 0)
+		return -1;
+	imagefs_fill_node(out, IMAGEFS_FOUND, layer, n);
+	out->head = xmalloc(n->head_len);
+	memcpy(out->head, n->head, n->head_len);
+	out->head_len = n->head_len;
+	return 0;
+}
+
+/*
+ * Replace the symlink at link (t or an ancestor of t, link_len bytes of
+ * it) by its target: an absolute target starts at the image root, a
+ * relative one at the link's directory, ".." stops at the root
+ * (path_resolution(7) with the image root as "/"). Sets *next, which the
+ * caller frees, or ends the lookup: an empty target names nothing
+ * (ENOENT), and more than IMAGEFS_SYMLINK_HOPS_MAX links is a loop.
+ */
+static int imagefs_follow_symlink(const char *t, size_t link_len,
+				  const char *target, char **next,
+				  struct imagefs_file *out, struct error *err)
+{
+	size_t dir_len = imagefs_dirname_len(t, link_len);
+	char *joined;
+	int r;
+
+	if (!target || !*target) {
+		out->status = IMAGEFS_NOT_FOUND;
+		return 0;
+	}
+	if (out->link_count >= IMAGEFS_SYMLINK_HOPS_MAX) {
+		out->status = IMAGEFS_LOOP;
+		return 0;
+	}
+	imagefs_add_link(out, xasprintf("/%.*s -> %s", (int)link_len, t,
+					target));
+	if (target[0] == '/')
+		joined = xasprintf("%s%s", target, t + link_len);
+	else
+		joined = xasprintf("%.*s/%s%s", (int)dir_len, t, target,
+				   t + link_len);
+	r = imagefs_path_normalise(joined, next, err);
+	free(joined);
+	return r;
+}
+
+/* t is a regular file or a hard link in this layer; a hard link to a
+   symlink is that symlink, standing at t. */
+static int imagefs_apply_file(struct imagefs *fs, size_t layer,
+			      struct imagefs_node *n, const char *t,
+			      char **next, struct imagefs_file *out,
+			      struct error *err)
+{
+	if (imagefs_hardlink_resolve(fs, layer, &n, out, err) < 0)
+		return -1;
+	if (n->kind == KIND_SYMLINK) {
+		out->via_hardlink = false;
+		return imagefs_follow_symlink(t, strlen(t), n->target, next,
+					      out, err);
+	}
+	return imagefs_found_file(fs, layer, n, out, err);
+}
+
+static enum imagefs_status imagefs_verdict_status(enum imagefs_verdict v)
+{
+	switch (v) {
+	case VERDICT_NOT_DIR:
+		return IMAGEFS_NOT_DIR;
+	case VERDICT_IS_DIR:
+		return IMAGEFS_IS_DIR;
+	case VERDICT_SPECIAL:
+		return IMAGEFS_SPECIAL;
+	default:
+		return IMAGEFS_NOT_FOUND;
+	}
+}
+
+/* Apply one layer's decision to out; *next is set when a link moved t. */
+static int imagefs_apply(struct imagefs *fs, size_t layer,
+			 const struct imagefs_decision *d, const char *t,
+			 char **next, struct imagefs_file *out,
+			 struct error *err)
+{
+	switch (d->verdict) {
+	case VERDICT_SYMLINK:
+		return imagefs_follow_symlink(t, d->node->path_len,
+					      d->node->target, next, out,
+					      err);
+	case VERDICT_FILE:
+		return imagefs_apply_file(fs, layer, d->node, t, next, out,
+					  err);
+	case VERDICT_NOT_DIR:
+	case VERDICT_IS_DIR:
+	case VERDICT_SPECIAL:
+		imagefs_fill_node(out, imagefs_verdict_status(d->verdict),
+				  layer, d->node);
+		return 0;
+	case VERDICT_WHITEOUT:
+		out->status = IMAGEFS_WHITED_OUT;
+		out->whiteout = xstrdup(d->node->whiteout);
+		out->whiteout_layer = layer;
+		return 0;
+	default:
+		out->status = IMAGEFS_NOT_FOUND;   /* an opaque directory */
+		return 0;
+	}
+}
+
+/* One pass over the layers for t; *next is set when a link moved t. */
+static int imagefs_lookup_once(struct imagefs *fs, const char *t,
+			       char **next, struct imagefs_file *out,
+			       struct error *err)
+{
+	size_t layer = fs->count;
+
+	out->status = IMAGEFS_NOT_FOUND;
+	if (!*t) {
+		out->status = IMAGEFS_IS_DIR;   /* the root */
+		return 0;
+	}
+	while (layer-- > 0) {
+		struct imagefs_decision d;
+
+		if (imagefs_layer_decide(fs, layer, t, &d, err) < 0)
+			return -1;
+		if (d.verdict != VERDICT_NONE)
+			return imagefs_apply(fs, layer, &d, t, next, out,
+					     err);
+	}
+	return 0;
+}
+
+int imagefs_lookup(struct imagefs *fs, const char *path,
+		   struct imagefs_file *out, struct error *err)
+{
+	char *t = NULL;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (imagefs_path_normalise(path, &t, err) < 0)
+		goto out;
+	for (;;) {
+		char *next = NULL;
+
+		if (imagefs_lookup_once(fs, t, &next, out, err) < 0)
+			goto out;
+		if (!next)
+			break;
+		free(t);
+		t = next;
+	}
+	out->path = xasprintf("/%s", t);
+	r = 0;
+out:
+	if (r < 0)
+		imagefs_file_release(out);
+	free(t);
+	return r;
+}
+
+void imagefs_file_release(struct imagefs_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->link_count; i++)
+		free(f->links[i]);
+	free(f->links);
+	free(f->path);
+	free(f->head);
+	free(f->whiteout);
+	memset(f, 0, sizeof(*f));
+}
+
+struct imagefs *imagefs_new(const struct imagefs_layer *layers, size_t count,
+			    struct layer_opener opener)
+{
+	struct imagefs *fs = xcalloc(1, sizeof(*fs));
+
+	fs->layers = layers;
+	fs->count = count;
+	fs->opener = opener;
+	fs->state = xcalloc(count, sizeof(*fs->state));
+	return fs;
+}
+
+static void imagefs_state_release(struct imagefs_layer_state *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->bucket_count; i++) {
+		struct imagefs_node *n = st->buckets[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(n->path);
+			free(n->target);
+			free(n->whiteout);
+			free(n->head);
+			free(n);
+		}
+	}
+	free(st->buckets);
+}
+
+void imagefs_free(struct imagefs *fs)
+{
+	size_t i;
+
+	if (!fs)
+		return;
+	imagefs_cursor_close(fs);
+	for (i = 0; i < fs->count; i++)
+		imagefs_state_release(&fs->state[i]);
+	free(fs->state);
+	free(fs);
+}
+
+void imagefs_get_stats(const struct imagefs *fs, struct imagefs_stats *out)
+{
+	const struct imagefs_cursor *c = &fs->cursor;
+
+	*out = fs->stats;
+	if (!c->open)
+		return;
+	out->compressed_bytes += c->reader.stream->delivered;
+	out->unpacked_bytes += (uint64_t)archive_filter_bytes(c->archive, 0);
+}
+
+const char *imagefs_status_name(enum imagefs_status status)
+{
+	static const char *const names[] = {
+		[IMAGEFS_FOUND] = "found",
+		[IMAGEFS_NOT_FOUND] = "not found",
+		[IMAGEFS_WHITED_OUT] = "whited out",
+		[IMAGEFS_NOT_DIR] = "not a directory",
+		[IMAGEFS_IS_DIR] = "is a directory",
+		[IMAGEFS_LOOP] = "too many levels of symbolic links",
+		[IMAGEFS_SPECIAL] = "special file",
+	};
+
+	if ((size_t)status >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[status];
+}
