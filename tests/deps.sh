@@ -1,0 +1,45 @@
+#!/bin/sh
+# Install, with apt, every Debian package image-preflight needs to build and
+# test; a no-op when all of them are already installed.
+set -u
+
+PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
+libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats
+docker-registry apache2-utils openssl python3 ca-certificates curl"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)
+	[ "$st" = "installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: error: need root or sudo to install:$missing" >&2
+	exit 1
+fi
+
+log=$(mktemp "${TMPDIR:-/tmp}/deps.XXXXXX") || exit 1
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get update -q >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "deps: error: apt-get update failed (log above)" >&2
+	rm -f "$log"
+	exit 1
+fi
+# shellcheck disable=SC2086
+if ! $SUDO apt-get install -y -q --no-install-recommends $missing \
+	>"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "deps: error: apt-get install failed for:$missing" >&2
+	rm -f "$log"
+	exit 1
+fi
+rm -f "$log"
+echo "deps: installed:$missing" >&2
+exit 0
