@@ -42,6 +42,7 @@ struct http_stream {
 	CURLcode result;
 	bool paused;
 	struct buf pending;       /* unread body bytes of a stream */
+	bool handed_out;          /* pending was given to the reader */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -444,7 +445,10 @@ fail:
 ssize_t http_stream_read(struct http_stream *s, const void **data,
 			 struct error *err)
 {
-	buf_reset(&s->pending);
+	if (s->handed_out) {
+		buf_reset(&s->pending);   /* the reader is done with it */
+		s->handed_out = false;
+	}
 	if (s->paused) {
 		s->paused = false;
 		curl_easy_pause(s->easy, CURLPAUSE_CONT);
@@ -452,6 +456,7 @@ ssize_t http_stream_read(struct http_stream *s, const void **data,
 	if (stream_wait(s, has_data, err) < 0)
 		return -1;
 	if (s->pending.len) {
+		s->handed_out = true;
 		*data = s->pending.data;
 		return (ssize_t)s->pending.len;
 	}

@@ -752,6 +752,7 @@ struct registry_blob {
 	char *digest;
 	uint64_t size;
 	uint64_t offset;        /* bytes delivered */
+	uint64_t range_start;   /* offset when the current range began */
 	uint64_t chunk;         /* size of the next range */
 	struct attempt a;
 	bool open;              /* a.stream is the current response */
@@ -818,6 +819,7 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 			 (unsigned long long)(b->offset + b->chunk - 1));
 		c.range = range;
 	}
+	b->range_start = b->offset;
 	if (registry_call(b->r, &c, &b->a, true, err) < 0)
 		goto out;
 	if (b->a.resp.status == 206) {
@@ -852,8 +854,16 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		if (n < 0)
 			return error_prefix(err, "layer '%s'", b->digest);
 		if (n == 0) {
+			bool empty = b->offset == b->range_start;
+
 			attempt_reset(&b->a);
 			b->open = false;
+			if (empty && !b->whole)
+				return error_set(err, ERROR_REGISTRY,
+						 "layer '%s': empty answer to "
+						 "a range request at byte %llu",
+						 b->digest, (unsigned long long)
+						 b->offset);
 			if (b->whole || b->offset >= b->size)
 				return blob_finish(b, err) < 0 ? -1 : 0;
 			if (b->chunk < REGISTRY_RANGE_MAX)
