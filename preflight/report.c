@@ -149,9 +149,6 @@ static void text_one(FILE *out, const struct image_result *r,
 	for (i = 0; i < r->findings.count; i++) {
 		const struct finding *f = &r->findings.items[i];
 
-		if (f->severity == SEVERITY_INFO && !style->verbose &&
-		    strcmp(f->code, "single-manifest"))
-			continue;
 		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
 			f->code, f->message);
 	}
