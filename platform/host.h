@@ -9,7 +9,7 @@
 struct error;
 
 struct host {
-	struct platform platform;   /* normalised, as containerd's DefaultSpec */
+	struct platform platform;   /* normalised (containerd DefaultSpec) */
 	char machine[65];           /* uname -m as reported */
 	char kernel[65];            /* uname -r */
 	long page_size;             /* bytes, from the running kernel */

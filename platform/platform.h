@@ -86,7 +86,7 @@ int platform_vector_rank(const struct platform_vector *v,
 /* What the kernel of a node of this platform expects in an ELF header. */
 struct platform_elf {
 	int elf_class;          /* 1 = ELFCLASS32, 2 = ELFCLASS64, 0 unknown */
-	int elf_data;           /* 1 = little-endian, 2 = big-endian, 0 unknown */
+	int elf_data;           /* 1 little-endian, 2 big-endian, 0 unknown */
 	uint16_t machine;       /* e_machine, 0 unknown */
 };
 

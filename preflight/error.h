@@ -13,8 +13,8 @@ enum error_category {
 	ERROR_NETWORK,    /* connection, DNS, TLS, timeout */
 	ERROR_AUTH,       /* 401/403, no usable credentials */
 	ERROR_RATELIMIT,  /* 429 */
-	ERROR_REGISTRY,   /* a registry answered, but not usefully (5xx, HTML) */
-	ERROR_NOTFOUND,   /* the registry says the name/tag/digest does not exist */
+	ERROR_REGISTRY,   /* a registry answered, not usefully */
+	ERROR_NOTFOUND,   /* the registry says it does not exist */
 	ERROR_DIGEST,     /* content does not hash to its digest */
 	ERROR_FORMAT,     /* a document or file is malformed */
 	ERROR_LIMIT,      /* a named limit was exceeded */
@@ -25,7 +25,7 @@ enum error_category {
 struct error {
 	enum error_category category;
 	long http_status;           /* 0 when no HTTP status applies */
-	char code[48];              /* registry error code, e.g. MANIFEST_UNKNOWN */
+	char code[48];     /* registry error code, e.g. MANIFEST_UNKNOWN */
 	char message[ERROR_MESSAGE_MAX];
 };
 

@@ -5,7 +5,8 @@ set -u
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
 libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats
-docker-registry apache2-utils openssl python3 ca-certificates curl"
+docker-registry apache2-utils openssl python3 ca-certificates curl jq
+clang-format"
 
 missing=""
 for p in $PKGS; do
