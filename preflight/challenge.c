@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "escape.h"
 
 /* The longest piece of the header quoted in a message, before "...". */
 #define CHALLENGE_QUOTE_MAX 200
@@ -43,26 +44,6 @@ static bool challenge_is_token68_char(char c)
 	    (c >= '0' && c <= '9'))
 		return true;
 	return c && strchr("-._~+/", c) != NULL;
-}
-
-/* Printable ASCII kept; quotes, backslashes and other bytes as \xNN. */
-static void challenge_escape(const char *s, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o + 8 >= size || o >= CHALLENGE_QUOTE_MAX) {
-			memcpy(out + o, "...", 4);
-			return;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
 }
 
 static void challenge_skip_ows(struct challenge_cursor *cur)
@@ -340,7 +321,7 @@ int challenge_parse(const char *header, struct challenge *out,
 	if (challenge_parse_all(header, out, err) == 0)
 		return 0;
 	challenge_release(out);
-	challenge_escape(header, quoted, sizeof(quoted));
+	escape_quote(quoted, sizeof(quoted), header, CHALLENGE_QUOTE_MAX);
 	return error_prefix(err, "invalid WWW-Authenticate '%s'", quoted);
 }
 

@@ -96,3 +96,22 @@ const char *escape_into(char *out, size_t size, const char *s)
 	free(e);
 	return out;
 }
+
+void escape_quote(char *out, size_t size, const char *s, size_t max)
+{
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (o + 8 >= size || o >= max) {
+			memcpy(out + o, "...", 4);
+			return;
+		}
+		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
+			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+}

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "escape.h"
 
 /* distribution/reference normalize.go: the Docker Hub names. */
 #define REFERENCE_DEFAULT_DOMAIN "docker.io"
@@ -49,29 +50,6 @@ static bool reference_is_hex_lower(char c)
 static int reference_quote_len(size_t n)
 {
 	return n < REFERENCE_QUOTE_MAX ? (int)n : REFERENCE_QUOTE_MAX;
-}
-
-/*
- * Copy at most REFERENCE_QUOTE_MAX bytes of s into out, with quotes,
- * backslashes and bytes outside printable ASCII written as \xNN.
- */
-static void reference_escape(const char *s, char *out, size_t size)
-{
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (o + 8 >= size || o >= REFERENCE_QUOTE_MAX) {
-			memcpy(out + o, "...", 4);
-			return;
-		}
-		if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
-			o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
 }
 
 /* Whitespace and control bytes are never part of a reference; say where. */
@@ -410,7 +388,7 @@ int reference_parse(const char *text, struct reference *out, struct error *err)
 	if (reference_parse_text(text, out, err) == 0)
 		return 0;
 	reference_release(out);
-	reference_escape(text, quoted, sizeof(quoted));
+	escape_quote(quoted, sizeof(quoted), text, REFERENCE_QUOTE_MAX);
 	return error_prefix(err, "invalid image reference '%s'", quoted);
 }
 

@@ -69,18 +69,27 @@ static void trace(struct registry *r, const char *fmt, ...)
 	r->opt.trace(r->opt.trace_ctx, line);
 }
 
-/* Hex SHA-256 of data as "sha256:<hex>"; the caller frees. */
+/* Length of "sha256:" and 64 hex digits, with the NUL. */
+#define DIGEST_TEXT_SIZE (7 + 64 + 1)
+
+/* A finished SHA-256 as "sha256:<hex>" into out. */
+static void format_digest(const unsigned char *md, char *out)
+{
+	unsigned int i;
+
+	memcpy(out, "sha256:", 7);
+	for (i = 0; i < 32; i++)
+		sprintf(out + 7 + 2 * i, "%02x", md[i]);
+}
+
+/* SHA-256 of data as "sha256:<hex>"; the caller frees. */
 static char *sha256_digest(const void *data, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
-	char *out = xmalloc(7 + 64 + 1);
-	unsigned int i;
+	char *out = xmalloc(DIGEST_TEXT_SIZE);
 
-	EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
-	memcpy(out, "sha256:", 7);
-	for (i = 0; i < md_len && i < 32; i++)
-		sprintf(out + 7 + 2 * i, "%02x", md[i]);
+	EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
+	format_digest(md, out);
 	return out;
 }
 
@@ -765,8 +774,7 @@ struct registry_blob {
 static int blob_finish(struct registry_blob *b, struct error *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0, i;
-	char hex[7 + 64 + 1] = "sha256:";
+	char hex[DIGEST_TEXT_SIZE];
 
 	if (b->finished)
 		return 0;
@@ -779,9 +787,8 @@ static int blob_finish(struct registry_blob *b, struct error *err)
 				 (unsigned long long)b->size);
 	if (strncmp(b->digest, "sha256:", 7))
 		return 0;
-	EVP_DigestFinal_ex(b->md, md, &md_len);
-	for (i = 0; i < md_len && i < 32; i++)
-		sprintf(hex + 7 + 2 * i, "%02x", md[i]);
+	EVP_DigestFinal_ex(b->md, md, NULL);
+	format_digest(md, hex);
 	if (strcmp(hex, b->digest))
 		return error_set(err, ERROR_DIGEST,
 				 "layer '%s': content does not match digest: "
