@@ -378,6 +378,12 @@ static int transport_error(struct http_stream *s, const char *url,
 	escape_into(safe, sizeof(safe), s->errbuf[0] ? s->errbuf :
 		    curl_easy_strerror(s->result));
 	error_set(err, ERROR_NETWORK, "%s", safe);
+	/* the registry client tells a plain-HTTP server from a bad
+	   certificate by these */
+	if (s->result == CURLE_SSL_CONNECT_ERROR)
+		snprintf(err->code, sizeof(err->code), "tls-handshake");
+	else if (s->result == CURLE_PEER_FAILED_VERIFICATION)
+		snprintf(err->code, sizeof(err->code), "tls-verify");
 	if (s->result == CURLE_OPERATION_TIMEDOUT)
 		error_prefix(err, "timed out");
 	return -1;

@@ -519,11 +519,19 @@ static enum next_step on_transport_error(struct registry *r,
 					 const struct call *c, bool *fall_back,
 					 int tries, struct error *err)
 {
-	if (*fall_back && !r->scheme) {
+	/* Only a server that does not speak TLS at all sends us to plain
+	   HTTP; a certificate that fails verification never does. */
+	if (*fall_back && !r->scheme && !strcmp(err->code, "tls-handshake")) {
 		trace(r, "  https failed (%s); trying plain http", err->message);
 		*fall_back = false;
 		r->scheme = xstrdup("http");
 		return STEP_RETRY;
+	}
+	if (!strcmp(err->code, "tls-verify")) {
+		error_prefix(err, "%s: TLS certificate of %s not trusted "
+			     "(add its CA with --ca-file, or name it with "
+			     "--insecure-registry)", c->what, r->domain);
+		return STEP_FAIL;
 	}
 	if (tries < REGISTRY_TRIES_MAX && time_for(r, backoff_ms(tries))) {
 		sleep_ms(backoff_ms(tries));
@@ -624,31 +632,32 @@ static char *api_path(struct registry *r, const char *kind, const char *ref)
 	return xasprintf("/v2/%s/%s/%s", r->repository, kind, ref);
 }
 
-/* HEAD a tag for its digest; NULL when HEAD is refused or says nothing
-   (some registries answer HEAD with 403, 404 or 405 and GET with 200). */
-static char *resolve_tag(struct registry *r, const char *tag,
-			 struct error *err)
+/* HEAD a tag for its digest; *digest stays NULL when HEAD is refused or
+   says nothing (some registries answer HEAD with 403, 404 or 405 and GET
+   with 200). -1 only for what a GET would meet too: network, 429. */
+static int resolve_tag(struct registry *r, const char *tag, char **digest,
+		       struct error *err)
 {
 	struct attempt a = { 0 };
 	struct call c = { .method = "HEAD", .accept = manifest_accept };
-	char what[512], *digest = NULL, *path = api_path(r, "manifests", tag);
+	char what[512], *path = api_path(r, "manifests", tag);
 
-	snprintf(what, sizeof(what), "manifest '%s'", tag);
+	snprintf(what, sizeof(what), "manifest '%s:%s'", r->repository, tag);
 	c.path = path;
 	c.what = what;
 	http_response_init(&a.resp);
-	if (registry_call(r, &c, &a, false, err) == 0 &&
-	    a.resp.docker_digest &&
-	    reference_digest_valid(a.resp.docker_digest) &&
-	    !strncmp(a.resp.docker_digest, "sha256:", 7))
-		digest = xstrdup(a.resp.docker_digest);
-	else if (err->category == ERROR_RATELIMIT ||
-		 err->category == ERROR_NETWORK)
-		digest = NULL;   /* the GET will meet the same; say it once */
+	if (registry_call(r, &c, &a, false, err) == 0) {
+		if (a.resp.docker_digest &&
+		    reference_digest_valid(a.resp.docker_digest) &&
+		    !strncmp(a.resp.docker_digest, "sha256:", 7))
+			*digest = xstrdup(a.resp.docker_digest);
+	} else if (err->category != ERROR_RATELIMIT &&
+		   err->category != ERROR_NETWORK) {
+		error_init(err);   /* HEAD refused: GET decides */
+	}
 	attempt_reset(&a);
 	free(path);
-	error_init(err);
-	return digest;
+	return err->category == ERROR_NONE ? 0 : -1;
 }
 
 static int check_manifest_digest(struct registry *r, const char *asked,
@@ -683,10 +692,11 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 	int ret = -1;
 
 	http_response_init(&a.resp);
-	if (!is_digest(ref))
-		resolved = resolve_tag(r, ref, err);
+	if (!is_digest(ref) && resolve_tag(r, ref, &resolved, err) < 0)
+		return -1;
 	path = api_path(r, "manifests", resolved ? resolved : ref);
-	snprintf(what, sizeof(what), "manifest '%s'", ref);
+	snprintf(what, sizeof(what), "manifest '%s%s%s'", r->repository,
+		 is_digest(ref) ? "@" : ":", ref);
 	c.path = path;
 	c.what = what;
 	c.body_limit = MANIFEST_BYTES_MAX;
