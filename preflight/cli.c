@@ -11,6 +11,7 @@
 
 #include "../platform/host.h"
 #include "buf.h"
+#include "cache.h"
 #include "check.h"
 #include "config.h"
 #include "error.h"
@@ -368,6 +369,7 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	int status;
 
 	fill_registry_options(c, &ro);
+	ro.cache = cache_new();
 	opt.host = &host;
 	opt.registry = &ro;
 	opt.rules = c->rules;
@@ -398,6 +400,7 @@ static int run_checks(struct cli *c, int argc, char **argv,
 		image_result_release(&results[i]);
 	free(results);
 	free(verdicts);
+	cache_free(ro.cache);
 	return status;
 }
 

@@ -15,6 +15,7 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "cache.h"
 #include "challenge.h"
 #include "error.h"
 #include "escape.h"
@@ -682,6 +683,42 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 			 want, why, out->digest);
 }
 
+/* The run's cache key of a digest in this registry's repository. */
+static char *cache_key(struct registry *r, const char *digest)
+{
+	return xasprintf("%s/%s@%s", r->domain, r->repository, digest);
+}
+
+/* A manifest already fetched (and verified) in this run. */
+static bool manifest_from_cache(struct registry *r, const char *digest,
+				struct fetched *out)
+{
+	char *key = cache_key(r, digest);
+	const struct cache_entry *e = cache_get(r->opt.cache, key);
+
+	free(key);
+	if (!e)
+		return false;
+	trace(r, "%s: already fetched in this run", digest);
+	buf_append(&out->body, e->data, e->len, MANIFEST_BYTES_MAX,
+		   "MANIFEST_BYTES_MAX", NULL);
+	out->content_type = e->content_type ? xstrdup(e->content_type) : NULL;
+	out->digest = xstrdup(digest);
+	out->host = xstrdup(e->host);
+	return true;
+}
+
+static void remember(struct registry *r, const char *digest,
+		     const struct buf *body, const char *content_type,
+		     const char *host)
+{
+	char *key = cache_key(r, digest);
+
+	cache_put(r->opt.cache, key, body->data ? body->data : "", body->len,
+		  content_type, host);
+	free(key);
+}
+
 static int registry_fetch_manifest(struct source *s, const char *ref,
 				   struct fetched *out, struct error *err)
 {
@@ -694,6 +731,11 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 	http_response_init(&a.resp);
 	if (!is_digest(ref) && resolve_tag(r, ref, &resolved, err) < 0)
 		return -1;
+	if ((resolved || is_digest(ref)) &&
+	    manifest_from_cache(r, resolved ? resolved : ref, out)) {
+		free(resolved);
+		return 0;
+	}
 	path = api_path(r, "manifests", resolved ? resolved : ref);
 	snprintf(what, sizeof(what), "manifest '%s%s%s'", r->repository,
 		 is_digest(ref) ? "@" : ":", ref);
@@ -713,11 +755,28 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 				    out->body.len);
 	out->host = url_host(a.url);
 	ret = check_manifest_digest(r, resolved ? resolved : ref, out, err);
+	if (ret == 0)
+		remember(r, out->digest, &out->body, out->content_type,
+			 out->host);
 out:
 	attempt_reset(&a);
 	free(resolved);
 	free(path);
 	return ret;
+}
+
+static bool blob_from_cache(struct registry *r, const char *digest,
+			    size_t limit, struct buf *out)
+{
+	char *key = cache_key(r, digest);
+	const struct cache_entry *e = cache_get(r->opt.cache, key);
+
+	free(key);
+	if (!e || e->len > limit)
+		return false;
+	trace(r, "%s: already fetched in this run", digest);
+	buf_append(out, e->data, e->len, limit, "cache", NULL);
+	return true;
 }
 
 static int registry_fetch_blob(struct source *s, const char *digest,
@@ -731,6 +790,10 @@ static int registry_fetch_blob(struct source *s, const char *digest,
 	char *host = NULL;
 	int ret = -1;
 
+	if (blob_from_cache(r, digest, limit, out)) {
+		free(path);
+		return 0;
+	}
 	http_response_init(&a.resp);
 	snprintf(what, sizeof(what), "blob '%s'", digest);
 	c.path = path;
@@ -748,6 +811,7 @@ static int registry_fetch_blob(struct source *s, const char *digest,
 			  "got %s", digest, host, got);
 		goto out;
 	}
+	remember(r, digest, &a.resp.body, NULL, host);
 	*out = a.resp.body;
 	buf_init(&a.resp.body);
 	ret = 0;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct cache;
 struct error;
 struct source;
 struct reference;
@@ -31,6 +32,7 @@ struct registry_options {
 	size_t insecure_count;
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms; 0 = none */
 	bool no_ranges;           /* read layers with one streamed GET */
+	struct cache *cache;      /* documents fetched in this run, or NULL */
 	/* Called with one line per request when set (-v); never secrets. */
 	void (*trace)(void *ctx, const char *line);
 	void *trace_ctx;
