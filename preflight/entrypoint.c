@@ -367,6 +367,44 @@ out:
 	return ret;
 }
 
+/*
+ * A dynamically linked program starts only if the kernel finds its
+ * PT_INTERP in the image: otherwise execve fails with ENOENT, "no such
+ * file or directory" for a file that exists.
+ */
+static int inspect_loader(struct inspect_ctx *c, const char *what,
+			  const char *path, const struct elf_info *elf,
+			  int depth, struct error *err)
+{
+	struct imagefs_file file = { 0 };
+	int ret = 0;
+
+	if (elf->interp_unread) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "elf-interpreter-unread",
+			     "%s '%s': its interpreter path lies beyond the "
+			     "first %d bytes read (IMAGEFS_HEAD_MAX)", what, path,
+			     IMAGEFS_HEAD_MAX);
+		return 0;
+	}
+	if (!elf->has_interp || depth >= SCRIPT_DEPTH_MAX)
+		return 0;
+	if (imagefs_lookup(c->fs, elf->interp, &file, err) < 0)
+		return -1;
+	if (file.status != IMAGEFS_FOUND)
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "elf-interpreter-missing",
+			     "%s '%s' needs the program interpreter '%s', "
+			     "which is not in the image: the container fails "
+			     "with \"no such file or directory\"", what, path,
+			     elf->interp);
+	else
+		ret = inspect_file(c, "program interpreter", elf->interp,
+				   &file, depth + 1, err);
+	imagefs_file_release(&file);
+	return ret;
+}
+
 static int inspect_file(struct inspect_ctx *c, const char *what,
 			const char *path, struct imagefs_file *file,
 			int depth, struct error *err)
@@ -416,7 +454,7 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 		c->facts->elf = elf;
 	}
 	judge_elf(what, path, &elf, c->node, c->f);
-	return 0;
+	return inspect_loader(c, what, path, &elf, depth, err);
 }
 
 /* Locate argv[0]: a bare name through PATH, else relative to WorkingDir. */
