@@ -33,9 +33,21 @@ if ! $SUDO apt-get update -q >"$log" 2>&1; then
 	rm -f "$log"
 	exit 1
 fi
+# The docker-registry package would start Debian's own registry service
+# on port 5000; the tests and the demo run their own instances, so keep
+# the package's service from starting during this install (policy-rc.d,
+# only when none is in place, removed again right after).
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null &&
+		$SUDO chmod 755 "$policy"
+fi
 # shellcheck disable=SC2086
-if ! $SUDO apt-get install -y -q --no-install-recommends $missing \
-	>"$log" 2>&1; then
+$SUDO apt-get install -y -q --no-install-recommends $missing >"$log" 2>&1
+rc=$?
+[ -n "$policy" ] && $SUDO rm -f "$policy"
+if [ "$rc" -ne 0 ]; then
 	tail -n 20 "$log" >&2
 	echo "deps: error: apt-get install failed for:$missing" >&2
 	rm -f "$log"

@@ -63,31 +63,9 @@ demo_sudo() {
 	DEMO_SUDO=(sudo)
 }
 
-demo_pkg_installed() {
-	[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = \
-		installed ]
-}
-
-# Installing docker-registry starts Debian's own registry service (port
-# 5000, every interface); when this run installed it, stop it again.
-demo_system_registry() {
-	[ "$1" = 0 ] && demo_pkg_installed docker-registry || return 0
-	[ -d /run/systemd/system ] || return 0
-	systemctl is-active --quiet docker-registry 2>/dev/null || return 0
-	demo_sudo "stopping Debian's docker-registry service"
-	demo_say "setup: stopping and disabling Debian's docker-registry" \
-		"service that the package install started" \
-		"(the demo runs its own)"
-	"${DEMO_SUDO[@]}" systemctl disable --now docker-registry >/dev/null \
-		2>&1 || demo_say "setup: warning: could not stop it"
-}
-
 demo_deps() {
-	local had=0
-	demo_pkg_installed docker-registry && had=1
 	demo_say "setup: packages (sh tests/deps.sh)"
 	sh tests/deps.sh || demo_die "installing packages failed"
-	demo_system_registry "$had"
 	if ! command -v jq >/dev/null 2>&1; then
 		demo_sudo "installing jq"
 		demo_quiet jq "apt-get install jq" "${DEMO_SUDO[@]}" env \
