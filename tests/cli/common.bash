@@ -32,7 +32,7 @@ SAN_UBSAN_STATUS=87
 pf() {
 	PF_OUT="$BATS_TEST_TMPDIR/pf.out"
 	PF_ERR="$BATS_TEST_TMPDIR/pf.err"
-	PF_CMD="$PREFLIGHT $*"
+	PF_CMD=$(printf '%q ' "$PREFLIGHT" "$@")
 	local t0=$SECONDS
 	PF_STATUS=0
 	"$PREFLIGHT" "$@" >"$PF_OUT" 2>"$PF_ERR" </dev/null || PF_STATUS=$?
