@@ -219,11 +219,13 @@ static json_t *json_elf(const struct elf_info *e)
 static json_t *json_entry(const struct image_result *r)
 {
 	const struct entry_facts *e = &r->entry;
-	json_t *o, *argv = json_array(), *links = json_array();
+	json_t *o, *argv, *links;
 	size_t i;
 
 	if (!r->has_entry)
 		return json_null();
+	argv = json_array();
+	links = json_array();
 	for (i = 0; i < e->argc; i++)
 		json_array_append_new(argv, jstr(e->argv[i]));
 	for (i = 0; i < e->link_count; i++)
