@@ -118,6 +118,15 @@ static int fetch_document(struct run *run, const char *ref,
 			     err.message);
 		return -1;
 	}
+	if (got->unverified_digest && doc->kind != DOC_SCHEMA1) {
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "content-digest-mismatch",
+			     "manifest '%s' from %s: content does not match "
+			     "digest: expected %s, got %s: the node's pull "
+			     "fails the same way", ref, got->host,
+			     got->unverified_digest, got->digest);
+		return -1;
+	}
 	if (got->content_type && !media_type_is_index(got->content_type) &&
 	    !media_type_is_manifest(got->content_type) &&
 	    !media_type_is_schema1(got->content_type))

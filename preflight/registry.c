@@ -674,13 +674,16 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 		want = out->header_digest;
 		why = "its Docker-Content-Digest header";
 	}
-	/* A signed schema 1 manifest's digest covers its payload without
-	   the signatures, not the bytes served; it fails as schema 1. */
-	if (out->content_type && media_type_is_schema1(out->content_type))
-		return 0;
 	if (!want || strncmp(want, "sha256:", 7) != 0 ||
 	    !strcmp(want, out->digest))
 		return 0;
+	/* A signed schema 1 manifest's digest covers its payload without
+	   the signatures, not the bytes served: the caller decides once it
+	   knows what the body is. */
+	if (out->content_type && media_type_is_schema1(out->content_type)) {
+		out->unverified_digest = xstrdup(want);
+		return 0;
+	}
 	return error_set(err, ERROR_DIGEST,
 			 "manifest '%s' from %s: content does not match "
 			 "digest: expected %s (%s), got %s", asked, out->host,

@@ -14,6 +14,7 @@ void fetched_release(struct fetched *f)
 	free(f->digest);
 	free(f->header_digest);
 	free(f->host);
+	free(f->unverified_digest);
 	memset(f, 0, sizeof(*f));
 	buf_init(&f->body);
 }
