@@ -6,6 +6,9 @@
 # Tests marked "PRODUCT BUG" assert the correct behaviour that the product
 # does not have yet (see the note in each); they fail until it is fixed.
 
+# PAIR, ALL6 and the platform lists are split into words on purpose.
+# shellcheck disable=SC2086
+
 load ../lib/registry
 load common
 
@@ -55,7 +58,6 @@ platform_args() {
 check_on() {
 	local want=$1 ref=$2 plats=$3
 	shift 3
-	# shellcheck disable=SC2086
 	platform_args $plats
 	check_json "$want" "${PARGS[@]}" "$@" "$ref"
 }
@@ -183,7 +185,6 @@ need_demo() {
 	local r p plats="linux/arm64 linux/arm/v7 linux/ppc64le linux/s390x linux/riscv64"
 	r=$(fx single-amd64:1)
 	check_on 1 "$r" "$plats"
-	# shellcheck disable=SC2086
 	expect_fail "$r" fail:single-manifest-wrong-platform \
 		fail:binary-wrong-architecture -- $plats
 	for p in $plats; do
@@ -618,7 +619,7 @@ need_demo() {
 	pf check --insecure-registry "$REG" --platform linux/amd64 "$r"
 	expect_status 1
 	grep -F "interpreter '/bin/sh\\r'" "$PF_OUT" || {
-		echo "text report does not show '/bin/sh\\r':" >&2
+		printf '%s\n' "text report does not show '/bin/sh\\r':" >&2
 		grep -a interpreter "$PF_OUT" >&2
 		return 1
 	}
@@ -758,7 +759,8 @@ need_demo() {
 }
 
 @test "unknown digest: FAIL image-not-found" {
-	local r="$REG/fx/multi-oci@sha256:$(printf '%064d' 0)"
+	local r
+	r="$REG/fx/multi-oci@sha256:$(printf '%064d' 0)"
 	check_json 1 --platform linux/amd64 "$r"
 	expect_fail "$r" fail:image-not-found -- linux/amd64
 }
@@ -824,7 +826,6 @@ need_demo() {
 	local r plats="linux/amd64 linux/arm64 linux/arm/v7 linux/ppc64le linux/s390x"
 	r=$(demo busybox:multi)
 	check_on 0 "$r" "$plats"
-	# shellcheck disable=SC2086
 	expect_pass "$r" $plats
 	expect_jq "$r" linux/s390x .entrypoint.path /bin/busybox
 }
@@ -852,7 +853,6 @@ need_demo() {
 	local r plats="linux/arm64 linux/arm/v7 linux/ppc64le linux/s390x"
 	r=$(demo coredns:v1.11.1)
 	check_on 1 "$r" "$plats"
-	# shellcheck disable=SC2086
 	expect_fail "$r" fail:single-manifest-wrong-platform \
 		fail:binary-wrong-architecture -- $plats
 }

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016,SC2034
 # Helpers shared by the CLI tests: run the binary under test, assert its
 # exact exit status (a sanitizer report has its own status, so it always
 # fails the test, with the report shown), and query its JSON report.
