@@ -289,6 +289,16 @@ need_demo() {
 	jq -e '.rules == "strict"' "$PF_OUT" >/dev/null
 }
 
+# PRODUCT BUG (report content): cases.md 7 asks the report to say that
+# the binary itself matches the node; the finding names only the rule.
+@test "cases.md 7: wrong-config report says the binary itself matches the node" {
+	local r
+	r=$(fx wrong-config:1)
+	check_on 1 "$r" linux/arm64
+	expect_jq "$r" linux/arm64 '[.findings[].message |
+		test("binary[^.;]*match"; "i")] | any' true
+}
+
 @test "cases.md 7: wrong-config FAIL on arm64 with --runtime cri-o" {
 	local r
 	r=$(fx wrong-config:1)
