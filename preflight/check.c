@@ -405,6 +405,33 @@ static void take_entrypoint(struct run *run)
 	free(layers);
 }
 
+/* Where the config lies but the binary fits the node, say so: only the
+   runtime's rule about the config decides then. */
+static void note_binary_fits(struct run *run)
+{
+	struct image_result *res = run->res;
+	char plat[PLATFORM_STRING_MAX];
+	bool mismatch = false;
+	size_t i;
+
+	for (i = 0; i < res->findings.count; i++) {
+		const struct finding *f = &res->findings.items[i];
+
+		if (!strcmp(f->code, "config-platform-mismatch"))
+			mismatch = true;
+		if (f->signal == SIGNAL_BINARY &&
+		    f->severity != SEVERITY_INFO)
+			return;
+	}
+	if (mismatch && res->entry.has_elf)
+		findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_INFO,
+			     "binary-matches-node",
+			     "the entrypoint itself is %s, which a %s node "
+			     "runs: only the config's platform is wrong",
+			     elf_machine_name(res->entry.elf.machine),
+			     platform_format(&res->node, plat));
+}
+
 static void finish(struct run *run, long long started)
 {
 	struct image_result *res = run->res;
@@ -448,6 +475,7 @@ void check_image(const char *text, const struct check_options *opt,
 		goto out;
 	judge_config(&run);
 	take_entrypoint(&run);
+	note_binary_fits(&run);
 out:
 	finish(&run, started);
 	config_release(&run.cfg);

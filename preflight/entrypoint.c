@@ -103,14 +103,35 @@ static int search_path(struct imagefs *fs, const char *path_env,
 	return ret;
 }
 
+/* Drop "." components and repeated slashes ("/srv/./run" is
+   "/srv/run"); ".." is left to the image's own lookup. */
+static void clean_path(char *p)
+{
+	char *out = p, *in = p;
+
+	while (*in) {
+		if (in[0] == '/' && (in[1] == '/' ||
+				     (in[1] == '.' && (in[2] == '/' ||
+						       !in[2])))) {
+			in += in[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*out++ = *in++;
+	}
+	if (out == p)
+		*out++ = '/';
+	*out = '\0';
+}
+
 static char *absolute_path(const char *arg0, const char *workdir)
 {
-	if (arg0[0] == '/')
-		return xstrdup(arg0);
+	char *p;
+
 	if (!workdir || !*workdir)
 		workdir = "/";
-	return xasprintf("%s%s%s", workdir,
-			 workdir[strlen(workdir) - 1] == '/' ? "" : "/", arg0);
+	p = arg0[0] == '/' ? xstrdup(arg0) : xasprintf("%s/%s", workdir, arg0);
+	clean_path(p);
+	return p;
 }
 
 static void take_file_facts(struct entry_facts *e,
@@ -316,7 +337,7 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 			  struct error *err)
 {
 	struct imagefs_file ifile = { 0 };
-	char *interp = NULL, *arg = NULL, shown[600];
+	char *interp = NULL, *arg = NULL;
 	int ret = 0;
 
 	if (!parse_shebang(file->head, file->head_len, &interp, &arg)) {
@@ -326,10 +347,9 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 			     "exec format error", path);
 		return 0;
 	}
-	escape_into(shown, sizeof(shown), interp);
 	if (depth == 0) {
 		free(c->facts->interpreter);
-		c->facts->interpreter = xstrdup(shown);
+		c->facts->interpreter = xstrdup(interp);
 	}
 	if (depth >= SCRIPT_DEPTH_MAX) {
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
@@ -349,10 +369,10 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "script-interpreter-missing",
 			     "script '%s' needs the interpreter '%s', which "
-			     "is not in the image%s", path, shown,
+			     "is not in the image%s", path, interp,
 			     cr ? " (its #! line ends in a carriage return: "
 				  "the file has CRLF line endings, and the "
-				  "kernel looks for a name ending in \\r)" : "");
+				  "kernel looks for a name that ends in it)" : "");
 		goto out;
 	}
 	ret = inspect_file(c, "interpreter", interp, &ifile, depth + 1, err);

@@ -186,6 +186,14 @@ static json_t *jstr(const char *s)
 	return v ? v : json_null();
 }
 
+/* A finding's message is escaped when it is made: only make it JSON. */
+static json_t *jmessage(const char *s)
+{
+	json_t *v = json_string(s);
+
+	return v ? v : json_null();
+}
+
 static json_t *jplatform(const struct platform *p)
 {
 	return json_pack("{s:o,s:o,s:o}", "os", jstr(p->os), "architecture",
@@ -256,7 +264,7 @@ static json_t *json_findings(const struct findings *f)
 			"{s:o,s:s,s:s,s:o}", "code", jstr(f->items[i].code),
 			"severity", severity_name(f->items[i].severity),
 			"signal", signal_name(f->items[i].signal), "message",
-			jstr(f->items[i].message)));
+			jmessage(f->items[i].message)));
 	return a;
 }
 
