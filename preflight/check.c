@@ -426,8 +426,9 @@ static void note_binary_fits(struct run *run)
 	if (mismatch && res->entry.has_elf)
 		findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_INFO,
 			     "binary-matches-node",
-			     "the entrypoint itself is %s, which a %s node "
-			     "runs: only the config's platform is wrong",
+			     "the binary itself matches the node: the "
+			     "entrypoint is %s, which a %s node runs; only "
+			     "the config's platform is wrong",
 			     elf_machine_name(res->entry.elf.machine),
 			     platform_format(&res->node, plat));
 }
