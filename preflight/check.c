@@ -97,6 +97,20 @@ static void access_finding(struct run *run, enum signal sig,
 	}
 }
 
+/* The runtimes check a descriptor's size as well as its digest. */
+static bool size_matches(struct run *run, enum signal sig, const char *what,
+			 const struct descriptor *d, size_t got)
+{
+	if (d->size >= 0 && (uint64_t)d->size == got)
+		return true;
+	findings_add(&run->res->findings, sig, SEVERITY_FAIL,
+		     "content-digest-mismatch",
+		     "%s '%s' has %zu bytes, its descriptor says %lld: the "
+		     "node's pull fails the same way", what, d->digest, got,
+		     (long long)d->size);
+	return false;
+}
+
 /* Fetch and parse a manifest or index by tag or digest. */
 static int fetch_document(struct run *run, const char *ref,
 			  struct document *doc, struct fetched *got)
@@ -219,7 +233,8 @@ static int take_index(struct run *run)
 	if (sel.rank > 0)
 		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_WARN,
 			     "platform-fallback", "%s", sel.reason);
-	if (fetch_document(run, d->digest, &run->child, &got) < 0)
+	if (fetch_document(run, d->digest, &run->child, &got) < 0 ||
+	    !size_matches(run, SIGNAL_TAG, "manifest", d, got.body.len))
 		goto out;
 	if (run->child.kind != DOC_MANIFEST) {
 		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
@@ -301,11 +316,20 @@ static int take_config(struct run *run)
 		access_finding(run, SIGNAL_CONFIG, &err);
 		goto out;
 	}
+	if (!size_matches(run, SIGNAL_CONFIG, "config", c, body.len))
+		goto out;
 	if (config_parse(body.data, body.len, &run->cfg, &err) < 0) {
-		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_FAIL,
-			     "config-malformed",
-			     "config '%s' cannot be read: %s", c->digest,
-			     err.message);
+		/* past one of our own limits we cannot know; otherwise the
+		   runtime cannot read it either */
+		if (err.category == ERROR_LIMIT)
+			findings_add(&res->findings, SIGNAL_CONFIG,
+				     SEVERITY_UNKNOWN, "limit-exceeded",
+				     "config '%s': %s", c->digest, err.message);
+		else
+			findings_add(&res->findings, SIGNAL_CONFIG,
+				     SEVERITY_FAIL, "config-malformed",
+				     "config '%s' cannot be read: %s",
+				     c->digest, err.message);
 		goto out;
 	}
 	res->has_config = true;

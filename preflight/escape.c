@@ -1,18 +1,22 @@
 /* Make text from servers and images safe to print and to put in JSON. */
 #include "escape.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t n)
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0; the
+   code point into *out. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t n,
+				   unsigned int *out)
 {
 	size_t len, i;
 	unsigned int cp;
 
+	*out = s[0];
 	if (s[0] < 0x80)
 		return 1;
 	if ((s[0] & 0xe0) == 0xc0)
@@ -34,7 +38,20 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t n)
 	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
 	    (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
+	*out = cp;
 	return len;
+}
+
+/*
+ * Code points that steer a terminal or reorder text though valid: the C1
+ * controls (U+0080..U+009F, CSI among them) and the bidirectional
+ * overrides and isolates (Unicode TR9).
+ */
+static bool is_unsafe_code_point(unsigned int cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
 }
 
 static void escape_byte(struct buf *out, unsigned char c)
@@ -69,10 +86,19 @@ char *escape_text(const char *s, size_t len, size_t max)
 
 	buf_init(&out);
 	while (i < n) {
-		size_t seq = utf8_sequence_length(p + i, n - i);
+		unsigned int cp = 0;
+		size_t seq = utf8_sequence_length(p + i, n - i, &cp);
 
 		if (seq == 1 && p[i] >= 0x20 && p[i] != 0x7f && p[i] != '\\') {
 			buf_append(&out, p + i, 1, (size_t)-1, "escape", NULL);
+		} else if (seq > 1 && is_unsafe_code_point(cp)) {
+			char tmp[16];
+
+			snprintf(tmp, sizeof(tmp), "\\u{%04x}", cp);
+			buf_append(&out, tmp, strlen(tmp), (size_t)-1,
+				   "escape", NULL);
+			i += seq;
+			continue;
 		} else if (seq > 1) {
 			buf_append(&out, p + i, seq, (size_t)-1, "escape",
 				   NULL);

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "cache.h"
 #include "challenge.h"
+#include "digest.h"
 #include "error.h"
 #include "escape.h"
 #include "http.h"
@@ -68,30 +69,6 @@ static void trace(struct registry *r, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	r->opt.trace(r->opt.trace_ctx, line);
-}
-
-/* Length of "sha256:" and 64 hex digits, with the NUL. */
-#define DIGEST_TEXT_SIZE (7 + 64 + 1)
-
-/* A finished SHA-256 as "sha256:<hex>" into out. */
-static void format_digest(const unsigned char *md, char *out)
-{
-	unsigned int i;
-
-	memcpy(out, "sha256:", 7);
-	for (i = 0; i < 32; i++)
-		sprintf(out + 7 + 2 * i, "%02x", md[i]);
-}
-
-/* SHA-256 of data as "sha256:<hex>"; the caller frees. */
-static char *sha256_digest(const void *data, size_t len)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char *out = xmalloc(DIGEST_TEXT_SIZE);
-
-	EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
-	format_digest(md, out);
-	return out;
 }
 
 /* The base URL "scheme://domain". */
@@ -266,6 +243,24 @@ static char *token_url(struct registry *r, const struct challenge *c)
 
 static bool insecure_for_url(struct registry *r, const char *url);
 
+static bool url_is_loopback(const char *url)
+{
+	char *host = url_host(url);
+	bool yes = !strncmp(host, "localhost", 9) ||
+		   !strncmp(host, "127.", 4) || !strncmp(host, "[::1]", 5);
+
+	free(host);
+	return yes;
+}
+
+/* Credentials travel only over TLS, or to a loopback or explicitly
+   insecure host: never in clear text across a network. */
+static bool may_send_credentials(struct registry *r, const char *url)
+{
+	return !strncmp(url, "https:", 6) || url_is_loopback(url) ||
+	       insecure_for_url(r, url);
+}
+
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
 static int fetch_token(struct registry *r, const struct challenge *c,
@@ -277,7 +272,7 @@ static int fetch_token(struct registry *r, const struct challenge *c,
 	int ret = -1;
 
 	http_response_init(&resp);
-	if (r->opt.username)
+	if (r->opt.username && may_send_credentials(r, url))
 		basic = basic_authorization(r->opt.username, r->opt.password);
 	q.url = url;
 	q.authorization = basic;
@@ -429,14 +424,23 @@ static void attempt_reset(struct attempt *a)
 	http_response_release(&a->resp);
 }
 
+static bool same_origin_as_registry(struct registry *r, const char *url)
+{
+	char *home = base_url(r, r->scheme ? r->scheme : "https");
+	char *a = url_origin(url), *b = url_origin(home);
+	bool same = a && b && !strcmp(a, b);
+
+	free(home);
+	free(a);
+	free(b);
+	return same;
+}
+
 /* Send one request of the call to a->url; 0 when a response came. */
 static int send_once(struct registry *r, const struct call *c,
 		     struct attempt *a, bool stream, struct error *err)
 {
 	struct http_request q = { .method = c->method };
-	char *origin = url_origin(a->url);
-	char *home = base_url(r, r->scheme);
-	char *home_origin = url_origin(home);
 	int ret = 0;
 
 	q.url = a->url;
@@ -449,7 +453,7 @@ static int send_once(struct registry *r, const struct call *c,
 	q.deadline_ms = r->opt.deadline_ms;
 	/* The registry's credentials go to the registry only, never to a
 	   host a redirect points at. */
-	if (origin && home_origin && !strcmp(origin, home_origin))
+	if (same_origin_as_registry(r, a->url))
 		q.authorization = r->authorization;
 	trace(r, "%s %s%s%s%s", c->method, a->url, c->range ? " range " : "",
 	      c->range ? c->range : "", q.authorization ? " (auth)" : "");
@@ -463,9 +467,6 @@ static int send_once(struct registry *r, const struct call *c,
 	}
 	if (ret == 0)
 		trace(r, "  -> HTTP %ld", a->resp.status);
-	free(origin);
-	free(home);
-	free(home_origin);
 	return ret;
 }
 
@@ -553,6 +554,14 @@ static enum next_step on_status(struct registry *r, const struct call *c,
 		return STEP_DONE;
 	if (st == 401 && !*authed) {
 		*authed = true;
+		/* Only the registry itself may ask for its credentials: a
+		   host a redirect led to gets none. */
+		if (!same_origin_as_registry(r, a->url)) {
+			status_error(r, c->what, a->url, &a->resp, err);
+			error_prefix(err, "credentials are not sent to a host "
+				     "the registry redirected to");
+			return STEP_FAIL;
+		}
 		if (authenticate(r, a->resp.www_authenticate, err) < 0)
 			return STEP_FAIL;
 		return STEP_RETRY;
@@ -650,7 +659,7 @@ static int resolve_tag(struct registry *r, const char *tag, char **digest,
 	if (registry_call(r, &c, &a, false, err) == 0) {
 		if (a.resp.docker_digest &&
 		    reference_digest_valid(a.resp.docker_digest) &&
-		    !strncmp(a.resp.docker_digest, "sha256:", 7))
+		    digest_supported(a.resp.docker_digest))
 			*digest = xstrdup(a.resp.docker_digest);
 	} else if (err->category != ERROR_RATELIMIT &&
 		   err->category != ERROR_NETWORK) {
@@ -670,12 +679,19 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 		want = asked;
 		why = "the requested digest";
 	} else if (out->header_digest &&
-		   !strncmp(out->header_digest, "sha256:", 7)) {
+		   digest_supported(out->header_digest)) {
 		want = out->header_digest;
 		why = "its Docker-Content-Digest header";
 	}
-	if (!want || strncmp(want, "sha256:", 7) != 0 ||
-	    !strcmp(want, out->digest))
+	/* the runtimes refuse what they cannot verify */
+	if (want && !digest_supported(want))
+		return error_set(err, ERROR_DIGEST,
+				 "manifest '%s': unsupported digest algorithm "
+				 "in '%s'", asked, want);
+	out->digest = digest_like(want ? want : "sha256:",
+				  out->body.data ? out->body.data : "",
+				  out->body.len);
+	if (!want || !strcmp(want, out->digest))
 		return 0;
 	/* A signed schema 1 manifest's digest covers its payload without
 	   the signatures, not the bytes served: the caller decides once it
@@ -758,8 +774,6 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 		xstrdup(a.resp.content_type) : NULL;
 	out->header_digest = a.resp.docker_digest ?
 		xstrdup(a.resp.docker_digest) : NULL;
-	out->digest = sha256_digest(out->body.data ? out->body.data : "",
-				    out->body.len);
 	out->host = url_host(a.url);
 	ret = check_manifest_digest(r, resolved ? resolved : ref, out, err);
 	if (ret == 0)
@@ -809,10 +823,15 @@ static int registry_fetch_blob(struct source *s, const char *digest,
 	c.limit_name = "CONFIG_BYTES_MAX";
 	if (registry_call(r, &c, &a, false, err) < 0)
 		goto out;
-	got = sha256_digest(a.resp.body.data ? a.resp.body.data : "",
-			    a.resp.body.len);
+	got = digest_like(digest, a.resp.body.data ? a.resp.body.data : "",
+			  a.resp.body.len);
 	host = url_host(a.url);
-	if (!strncmp(digest, "sha256:", 7) && strcmp(got, digest)) {
+	if (!got) {
+		error_set(err, ERROR_DIGEST,
+			  "blob '%s': unsupported digest algorithm", digest);
+		goto out;
+	}
+	if (strcmp(got, digest)) {
 		error_set(err, ERROR_DIGEST,
 			  "blob '%s' from %s: content does not match digest: "
 			  "got %s", digest, host, got);
@@ -848,47 +867,54 @@ struct registry_blob {
 	bool open;              /* a.stream is the current response */
 	bool whole;             /* the registry ignored Range */
 	uint64_t skip;          /* bytes of a whole response already had */
-	EVP_MD_CTX *md;
+	struct digester *dg;
 	bool finished;
 };
 
 static int blob_finish(struct registry_blob *b, struct error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char hex[DIGEST_TEXT_SIZE];
+	char *got;
+	int ret = 0;
 
 	if (b->finished)
 		return 0;
 	b->finished = true;
 	if (b->offset != b->size)
-		return error_set(err, ERROR_FORMAT,
+		return error_set(err, ERROR_DIGEST,
 				 "layer '%s': blob has %llu bytes, the "
 				 "manifest says %llu", b->digest,
 				 (unsigned long long)b->offset,
 				 (unsigned long long)b->size);
-	if (strncmp(b->digest, "sha256:", 7))
-		return 0;
-	EVP_DigestFinal_ex(b->md, md, NULL);
-	format_digest(md, hex);
-	if (strcmp(hex, b->digest))
-		return error_set(err, ERROR_DIGEST,
-				 "layer '%s': content does not match digest: "
-				 "got %s", b->digest, hex);
-	return 0;
+	got = digester_finish(b->dg);
+	b->dg = NULL;
+	if (strcmp(got, b->digest))
+		ret = error_set(err, ERROR_DIGEST,
+				"layer '%s': content does not match digest: "
+				"got %s", b->digest, got);
+	free(got);
+	return ret;
 }
 
 /* Check that a 206 answers the range we asked for. */
 static int check_content_range(struct registry_blob *b, struct error *err)
 {
-	unsigned long long start = 0;
+	unsigned long long start = 0, end = 0, total = 0;
+	int n = 0;
 
-	if (!b->a.resp.content_range ||
-	    sscanf(b->a.resp.content_range, "bytes %llu-", &start) != 1 ||
-	    start != b->offset)
+	if (b->a.resp.content_range)
+		n = sscanf(b->a.resp.content_range, "bytes %llu-%llu/%llu",
+			   &start, &end, &total);
+	if (n < 1 || start != b->offset)
 		return error_set(err, ERROR_REGISTRY,
 				 "layer '%s': partial content for the wrong "
 				 "range (asked from byte %llu)", b->digest,
 				 (unsigned long long)b->offset);
+	/* the runtime checks the size too: a blob of another size fails */
+	if (n == 3 && total != b->size)
+		return error_set(err, ERROR_DIGEST,
+				 "layer '%s': the registry says the blob has "
+				 "%llu bytes, the manifest says %llu", b->digest,
+				 total, (unsigned long long)b->size);
 	return 0;
 }
 
@@ -970,11 +996,11 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 				continue;
 		}
 		if (b->offset + (uint64_t)n > b->size)
-			return error_set(err, ERROR_FORMAT,
+			return error_set(err, ERROR_DIGEST,
 					 "layer '%s': more bytes than the "
 					 "%llu the manifest says", b->digest,
 					 (unsigned long long)b->size);
-		EVP_DigestUpdate(b->md, p, (size_t)n);
+		digester_update(b->dg, p, (size_t)n);
 		b->offset += (uint64_t)n;
 		*data = p;
 		return n;
@@ -986,7 +1012,7 @@ static void registry_blob_close(struct blob_stream *s)
 	struct registry_blob *b = (struct registry_blob *)s;
 
 	attempt_reset(&b->a);
-	EVP_MD_CTX_free(b->md);
+	digester_free(b->dg);
 	free(b->digest);
 	free(b);
 }
@@ -1007,14 +1033,18 @@ static struct blob_stream *registry_open_blob(struct source *s,
 			  digest);
 		return NULL;
 	}
+	if (!digest_supported(digest)) {
+		error_set(err, ERROR_DIGEST,
+			  "layer '%s': unsupported digest algorithm", digest);
+		return NULL;
+	}
 	b = xcalloc(1, sizeof(*b));
 	b->base.ops = &registry_blob_ops;
 	b->r = (struct registry *)s;
 	b->digest = xstrdup(digest);
 	b->size = (uint64_t)size;
 	b->chunk = REGISTRY_RANGE_FIRST;
-	b->md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(b->md, EVP_sha256(), NULL);
+	b->dg = digester_new(digest);
 	http_response_init(&b->a.resp);
 	return &b->base;
 }

@@ -10,6 +10,7 @@
 
 #include "../platform/host.h"
 #include "check.h"
+#include "buf.h"
 #include "elf.h"
 #include "escape.h"
 #include "verdict.h"
@@ -80,11 +81,20 @@ static void text_tag(FILE *out, const struct image_result *r)
 	fact(out, "tag:", "%s (%s, %s)", r->top_digest, kind_name(r->top_kind),
 	     r->top_media_type);
 	if (r->top_kind == DOC_INDEX) {
-		fprintf(out, "  %-*s", LABEL_WIDTH, "offers:");
-		for (i = 0; i < r->offered_count; i++)
-			fprintf(out, "%s%s", i ? ", " : " ",
-				platform_format(&r->offered[i].platform, plat));
-		fprintf(out, "%s\n", r->offered_count ? "" : " nothing runnable");
+		struct buf list;
+
+		buf_init(&list);
+		for (i = 0; i < r->offered_count; i++) {
+			platform_format(&r->offered[i].platform, plat);
+			if (i)
+				buf_append(&list, ", ", 2, (size_t)-1, "list",
+					   NULL);
+			buf_append(&list, plat, strlen(plat), (size_t)-1,
+				   "list", NULL);
+		}
+		fact(out, "offers:", "%s", list.len ? list.data :
+		     "nothing runnable");
+		buf_release(&list);
 	}
 	if (r->selected && r->selected_digest)
 		fact(out, "selected:", "%s %s",
@@ -122,7 +132,8 @@ static void text_entry(FILE *out, const struct image_result *r)
 		     e->elf.has_interp ? ", interpreter " : ", static",
 		     e->elf.has_interp ? e->elf.interp : "");
 	else if (e->kind == ENTRY_SCRIPT)
-		fact(out, "binary:", "script for %s", e->interpreter);
+		fact(out, "binary:", "script for %s",
+		     e->interpreter ? e->interpreter : "no interpreter");
 }
 
 static void text_one(FILE *out, const struct image_result *r,
