@@ -181,6 +181,25 @@ static void record_offered(struct run *run)
 	}
 }
 
+/*
+ * An index that offers amd64 only for a CPU level above the baseline
+ * (amd64/v2..v4): whether the node takes it depends on its level, which
+ * is not detected, so the answer is not known.
+ */
+static bool needs_cpu_level(const struct run *run)
+{
+	const struct image_result *res = run->res;
+	size_t i;
+
+	if (strcmp(res->node.arch, "amd64") || res->node.variant[0])
+		return false;
+	for (i = 0; i < res->offered_count; i++)
+		if (!strcmp(res->offered[i].platform.arch, "amd64") &&
+		    res->offered[i].platform.variant[0])
+			return true;
+	return false;
+}
+
 static void no_match(struct run *run)
 {
 	struct image_result *res = run->res;
@@ -195,6 +214,17 @@ static void no_match(struct run *run)
 		platform_format(&res->offered[i].platform, plat);
 		buf_append(&list, plat, strlen(plat), (size_t)-1, "list",
 			   NULL);
+	}
+	if (needs_cpu_level(run)) {
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "cpu-level-unknown",
+			     "the index offers amd64 only for a higher CPU "
+			     "level (%s); this node's level is not detected, "
+			     "so whether it runs is not known (check with "
+			     "--platform linux/amd64/vN)",
+			     list.len ? list.data : "none");
+		buf_release(&list);
+		return;
 	}
 	findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
 		     "no-matching-platform",
@@ -337,6 +367,18 @@ static int take_config(struct run *run)
 		     run->cfg.variant);
 	res->config_platform = res->config_raw;
 	platform_normalize(&res->config_platform);
+	/* containerd refuses to unpack an image whose config lists another
+	   number of layers than its manifest */
+	if (run->cfg.diff_id_count != run->manifest->layer_count) {
+		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_FAIL,
+			     "config-rootfs-mismatch",
+			     "config '%s' lists %zu layer diff_ids, the "
+			     "manifest %zu layers: the runtime refuses to "
+			     "unpack it (mismatched image rootfs and manifest "
+			     "layers)", c->digest, run->cfg.diff_id_count,
+			     run->manifest->layer_count);
+		goto out;
+	}
 	ret = 0;
 out:
 	buf_release(&body);
@@ -429,32 +471,43 @@ static void take_entrypoint(struct run *run)
 	free(layers);
 }
 
-/* Where the config lies but the binary fits the node, say so: only the
-   runtime's rule about the config decides then. */
+/*
+ * Where the config lies but the binary fits the node, say so: only the
+ * runtime's rule about the config decides then. containerd never checks
+ * a single manifest's platform, so under its rules such a tag starts.
+ */
 static void note_binary_fits(struct run *run)
 {
 	struct image_result *res = run->res;
 	char plat[PLATFORM_STRING_MAX];
+	struct finding *single = NULL;
 	bool mismatch = false;
 	size_t i;
 
 	for (i = 0; i < res->findings.count; i++) {
-		const struct finding *f = &res->findings.items[i];
+		struct finding *f = &res->findings.items[i];
 
 		if (!strcmp(f->code, "config-platform-mismatch"))
 			mismatch = true;
+		if (!strcmp(f->code, "single-manifest-wrong-platform"))
+			single = f;
 		if (f->signal == SIGNAL_BINARY &&
 		    f->severity != SEVERITY_INFO)
 			return;
 	}
-	if (mismatch && res->entry.has_elf)
-		findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_INFO,
+	if (!res->entry.has_elf || (!mismatch && !single))
+		return;
+	if (single && run->opt->rules == RULES_CONTAINERD)
+		single->severity = SEVERITY_WARN;
+	findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_INFO,
 			     "binary-matches-node",
-			     "the binary itself matches the node: the "
-			     "entrypoint is %s, which a %s node runs; only "
-			     "the config's platform is wrong",
-			     elf_machine_name(res->entry.elf.machine),
-			     platform_format(&res->node, plat));
+		     "the binary itself matches the node: the entrypoint "
+		     "is %s, which a %s node runs; only the config's "
+		     "platform is wrong%s",
+		     elf_machine_name(res->entry.elf.machine),
+		     platform_format(&res->node, plat),
+		     single && run->opt->rules == RULES_CONTAINERD ?
+		     " (under containerd's rules the tag starts)" : "");
 }
 
 static void finish(struct run *run, long long started)

@@ -133,11 +133,6 @@ static int elf_read_header(const struct elf_reader *r, struct elf_info *out,
 	out->entry = elf_read(r, l->e_entry, l->word);
 	out->flags = (uint32_t)elf_read(r, l->e_flags, 4);
 	out->phnum = (uint16_t)elf_read(r, l->e_phnum, 2);
-	if (out->phnum > ELF_PHNUM_MAX)
-		return error_set(err, ERROR_FORMAT,
-				 "%u program headers (e_phnum), more than %d "
-				 "(ELF_PHNUM_MAX)",
-				 out->phnum, ELF_PHNUM_MAX);
 	return 0;
 }
 
@@ -162,6 +157,11 @@ static int elf_check_phdr_table(const struct elf_reader *r, uint16_t phnum,
 				 " (e_phentsize), expected %zu for %s",
 				 phentsize, l->phentsize, l->name);
 	table = phnum * phentsize;
+	if (table > ELF_PHDR_TABLE_MAX)
+		return error_set(err, ERROR_FORMAT,
+				 "%u program headers (e_phnum) take %" PRIu64
+				 " bytes, more than %d (ELF_PHDR_TABLE_MAX)",
+				 phnum, table, ELF_PHDR_TABLE_MAX);
 	if (*phoff > r->file_size || table > r->file_size - *phoff)
 		return error_set(
 		    err, ERROR_FORMAT,

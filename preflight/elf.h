@@ -10,8 +10,9 @@ struct error;
 
 /* The longest PT_INTERP path we accept (Linux PATH_MAX). */
 #define ELF_INTERP_MAX 4096
-/* More program headers than this is treated as a malformed file. */
-#define ELF_PHNUM_MAX 512
+/* Linux (binfmt_elf load_elf_phdrs) refuses a program header table
+   larger than this many bytes. */
+#define ELF_PHDR_TABLE_MAX 65536
 
 struct elf_info {
 	int elf_class;        /* 1 ELFCLASS32, 2 ELFCLASS64 */

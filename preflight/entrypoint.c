@@ -359,6 +359,14 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 			     SCRIPT_DEPTH_MAX);
 		goto out;
 	}
+	if (interp[0] != '/') {
+		/* the kernel opens a relative interpreter from the working
+		   directory */
+		char *abs = absolute_path(interp, c->cfg->working_dir);
+
+		free(interp);
+		interp = abs;
+	}
 	if (imagefs_lookup(c->fs, interp, &ifile, err) < 0) {
 		ret = -1;
 		goto out;
@@ -397,6 +405,7 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 			  int depth, struct error *err)
 {
 	struct imagefs_file file = { 0 };
+	char *interp;
 	int ret = 0;
 
 	if (elf->interp_unread) {
@@ -409,19 +418,30 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 	}
 	if (!elf->has_interp || depth >= SCRIPT_DEPTH_MAX)
 		return 0;
-	if (imagefs_lookup(c->fs, elf->interp, &file, err) < 0)
+	/* a relative interpreter is opened from the working directory */
+	interp = absolute_path(elf->interp, c->cfg->working_dir);
+	if (imagefs_lookup(c->fs, interp, &file, err) < 0) {
+		free(interp);
 		return -1;
+	}
 	if (file.status != IMAGEFS_FOUND)
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "elf-interpreter-missing",
 			     "%s '%s' needs the program interpreter '%s', "
 			     "which is not in the image: the container fails "
 			     "with \"no such file or directory\"", what, path,
-			     elf->interp);
+			     interp);
+	else if (!elf_is_elf(file.head, file.head_len))
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "elf-interpreter-not-elf",
+			     "%s '%s' names '%s' as its program interpreter, "
+			     "which is not an ELF file: the kernel refuses it",
+			     what, path, interp);
 	else
-		ret = inspect_file(c, "program interpreter", elf->interp,
-				   &file, depth + 1, err);
+		ret = inspect_file(c, "program interpreter", interp, &file,
+				   depth + 1, err);
 	imagefs_file_release(&file);
+	free(interp);
 	return ret;
 }
 
@@ -472,6 +492,13 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 		c->facts->kind = ENTRY_ELF;
 		c->facts->has_elf = true;
 		c->facts->elf = elf;
+	}
+	if (elf.phnum == 0) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "binary-malformed",
+			     "%s '%s' has no program headers: exec format "
+			     "error", what, path);
+		return 0;
 	}
 	judge_elf(what, path, &elf, c->node, c->f);
 	return inspect_loader(c, what, path, &elf, depth, err);

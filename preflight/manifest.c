@@ -721,8 +721,16 @@ static int config_list(json_t *obj, const char *key, size_t max,
 static int config_read(json_t *root, struct image_config *cfg,
 		       struct error *err)
 {
-	json_t *c;
+	json_t *c, *rootfs, *ids;
 
+	/* image-spec config.md: rootfs.diff_ids, one per layer */
+	rootfs = manifest_member(root, "rootfs");
+	ids = rootfs && json_is_object(rootfs) ?
+		manifest_member(rootfs, "diff_ids") : NULL;
+	if (ids && !json_is_array(ids))
+		return error_set(err, ERROR_FORMAT,
+				 "'rootfs.diff_ids' must be an array");
+	cfg->diff_id_count = ids ? json_array_size(ids) : 0;
 	if (config_string(root, "", "os", &cfg->os, err) < 0 ||
 	    config_string(root, "", "architecture", &cfg->architecture,
 			  err) < 0 ||

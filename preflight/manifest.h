@@ -98,6 +98,7 @@ struct image_config {
 	size_t env_count;
 	char *working_dir;       /* NULL or "" when absent */
 	char *user;
+	size_t diff_id_count;    /* entries of rootfs.diff_ids */
 };
 
 int config_parse(const char *data, size_t len, struct image_config *out,
