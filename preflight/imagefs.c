@@ -14,11 +14,19 @@
 #include "escape.h"
 
 /*
- * Bytes of path strings kept in the index over all layers. Entries are
- * bounded by IMAGEFS_ENTRIES_MAX, but a hostile layer of deep, long names
- * would otherwise make each entry cost kilobytes of parent directories.
+ * Bytes of memory the index may take over all layers read in a run: its
+ * nodes and hash buckets, and every string they keep (names, link targets,
+ * whiteout names). Entries are bounded by IMAGEFS_ENTRIES_MAX, but a
+ * hostile layer of deep or long names, or of long symlink targets, makes
+ * each entry cost kilobytes (300000 symlinks to 4 KiB targets compress to
+ * 2 MB of zstd). With this cap a run's worst case stays near 256 MiB plus
+ * libarchive's buffers and one head per lookup; typical names cost about
+ * 210 bytes an entry, so a real image of a million entries still fits.
  */
-#define IMAGEFS_INDEX_BYTES_MAX (512UL * 1024 * 1024)
+#define IMAGEFS_INDEX_BYTES_MAX (256UL * 1024 * 1024)
+/* What malloc adds to each allocation (glibc: a size word and rounding
+   to 16 bytes), charged with it so that many small strings add up. */
+#define IMAGEFS_ALLOC_OVERHEAD 16
 
 /* Room for an escaped digest or path quoted in a message. */
 #define IMAGEFS_QUOTE_MAX 200
@@ -37,23 +45,25 @@ enum imagefs_kind {
 	KIND_SPECIAL,
 };
 
-/* What one layer says about one path: its first entry and its markers. */
+/* What one layer says about one path: its first entry and its markers.
+   Wide fields first: a run may hold a million of these. */
 struct imagefs_node {
 	struct imagefs_node *next;    /* hash chain */
 	char *path;                   /* normalised, no leading '/' */
 	size_t path_len;
-	enum imagefs_kind kind;       /* of the first entry with this path */
-	size_t ordinal;               /* that entry's position in the tar */
+	size_t ordinal;               /* the first entry's position in the
+					 tar */
 	char *target;                 /* symlink target as stored, or the
 					 normalised hard link target */
-	unsigned int mode;
 	int64_t size;
-	bool implicit_dir;            /* some entry lies below this path */
-	size_t child_ordinal;         /* position of the first such entry */
+	size_t child_ordinal;         /* position of the first entry below */
 	char *whiteout;               /* "/<dir>/.wh.<name>" deleting it */
-	bool opaque;                  /* "<path>/.wh..wh..opq" seen */
 	unsigned char *head;          /* first bytes, once read */
 	size_t head_len;
+	enum imagefs_kind kind;       /* of the first entry with this path */
+	unsigned int mode;
+	bool implicit_dir;            /* some entry lies below this path */
+	bool opaque;                  /* "<path>/.wh..wh..opq" seen */
 	bool head_read;
 };
 
@@ -89,8 +99,8 @@ struct imagefs {
 	struct layer_opener opener;
 	struct imagefs_layer_state *state;
 	struct imagefs_cursor cursor;
-	struct imagefs_stats stats;   /* of closed streams, plus entries */
-	size_t index_bytes;
+	struct imagefs_stats stats;   /* of closed streams, plus entries,
+					 markers and the index's bytes */
 };
 
 /* What a layer decides about a path, if anything. */
@@ -103,6 +113,9 @@ enum imagefs_verdict {
 	VERDICT_FILE,       /* node is a regular file or a hard link */
 	VERDICT_WHITEOUT,   /* node carries the whiteout */
 	VERDICT_OPAQUE,     /* an opaque directory above hides lower layers */
+	VERDICT_HIDDEN,     /* node is not a directory, but an upper layer
+			       made it one: nothing under it shows from
+			       this layer down */
 };
 
 struct imagefs_decision {
@@ -227,6 +240,22 @@ static void imagefs_rehash(struct imagefs_layer_state *st)
 	st->bucket_count = count;
 }
 
+/* Charge `allocs` allocations of `bytes` in all to the index, before
+   making them. */
+static int imagefs_charge(struct imagefs *fs, size_t bytes, size_t allocs,
+			  struct error *err)
+{
+	uint64_t cost = (uint64_t)bytes +
+			(uint64_t)allocs * IMAGEFS_ALLOC_OVERHEAD;
+
+	if (fs->stats.index_bytes + cost > IMAGEFS_INDEX_BYTES_MAX)
+		return error_set(err, ERROR_LIMIT,
+				 "index of names and links over %lu bytes (IMAGEFS_INDEX_BYTES_MAX)",
+				 IMAGEFS_INDEX_BYTES_MAX);
+	fs->stats.index_bytes += cost;
+	return 0;
+}
+
 /* The node for path in this layer, created empty when new. */
 static struct imagefs_node *imagefs_node_get(struct imagefs *fs,
 					     struct imagefs_layer_state *st,
@@ -238,14 +267,16 @@ static struct imagefs_node *imagefs_node_get(struct imagefs *fs,
 
 	if (n)
 		return n;
-	if (fs->index_bytes + len > IMAGEFS_INDEX_BYTES_MAX) {
-		error_set(err, ERROR_LIMIT,
-			  "more than %lu bytes of names (IMAGEFS_INDEX_BYTES_MAX)",
-			  IMAGEFS_INDEX_BYTES_MAX);
-		return NULL;
-	}
-	if (st->node_count >= st->bucket_count)
+	if (st->node_count >= st->bucket_count) {
+		size_t more = st->bucket_count ? st->bucket_count : 1024;
+
+		if (imagefs_charge(fs, more * sizeof(*st->buckets), 0,
+				   err) < 0)
+			return NULL;
 		imagefs_rehash(st);
+	}
+	if (imagefs_charge(fs, sizeof(*n) + len + 1, 2, err) < 0)
+		return NULL;
 	n = xcalloc(1, sizeof(*n));
 	n->path = xstrndup(path, len);
 	n->path_len = len;
@@ -253,7 +284,6 @@ static struct imagefs_node *imagefs_node_get(struct imagefs *fs,
 	n->next = st->buckets[h];
 	st->buckets[h] = n;
 	st->node_count++;
-	fs->index_bytes += len + sizeof(*n);
 	return n;
 }
 
@@ -263,6 +293,30 @@ static size_t imagefs_dirname_len(const char *path, size_t len)
 	while (len > 0 && path[len - 1] != '/')
 		len--;
 	return len > 0 ? len - 1 : 0;
+}
+
+/* Count a questionable entry for the caller, keeping the first name. */
+static void imagefs_note(size_t *count, char *first, const char *name)
+{
+	if ((*count)++ == 0)
+		escape_quote(first, IMAGEFS_STATS_NAME_MAX, name,
+			     IMAGEFS_STATS_NAME_MAX);
+}
+
+/* The layer names path[0..len) a second time; lookups see the first. */
+static void imagefs_note_duplicate(struct imagefs *fs, const char *path,
+				   size_t len)
+{
+	char *name = xasprintf("/%.*s", (int)len, path);
+
+	imagefs_note(&fs->stats.duplicate_entries, fs->stats.first_duplicate,
+		     name);
+	free(name);
+}
+
+static bool imagefs_kind_is_nondir(enum imagefs_kind kind)
+{
+	return kind != KIND_NONE && kind != KIND_DIR;
 }
 
 /*
@@ -284,6 +338,8 @@ static int imagefs_imply_parents(struct imagefs *fs,
 			return -1;
 		if (n->implicit_dir)
 			return 0;
+		if (imagefs_kind_is_nondir(n->kind))
+			imagefs_note_duplicate(fs, path, len);
 		n->implicit_dir = true;
 		n->child_ordinal = ordinal;
 	}
@@ -308,8 +364,9 @@ static enum imagefs_kind imagefs_entry_kind(struct archive_entry *e)
 
 /* Fill a fresh node from its tar entry; later duplicates are ignored.
    The kind is set last, so that a failure leaves the node unfilled. */
-static int imagefs_node_fill(struct imagefs_node *n, struct archive_entry *e,
-			     size_t ordinal, struct error *err)
+static int imagefs_node_fill(struct imagefs *fs, struct imagefs_node *n,
+			     struct archive_entry *e, size_t ordinal,
+			     struct error *err)
 {
 	enum imagefs_kind kind = imagefs_entry_kind(e);
 	const char *t = NULL;
@@ -319,7 +376,8 @@ static int imagefs_node_fill(struct imagefs_node *n, struct archive_entry *e,
 		t = archive_entry_hardlink(e);
 	else if (kind == KIND_SYMLINK)
 		t = archive_entry_symlink(e);
-	if (t && imagefs_check_length(t, strlen(t), "link target", err) < 0)
+	if (t && (imagefs_check_length(t, strlen(t), "link target", err) < 0 ||
+		  imagefs_charge(fs, strlen(t) + 1, 1, err) < 0))
 		return -1;
 	if (t && kind == KIND_HARDLINK &&
 	    imagefs_path_normalise(t, &target, err) < 0)
@@ -364,8 +422,11 @@ static int imagefs_index_marker(struct imagefs *fs,
 	free(victim);
 	if (!n)
 		return -1;
-	if (!n->whiteout)
-		n->whiteout = xasprintf("/%s", path);
+	if (n->whiteout)
+		return 0;
+	if (imagefs_charge(fs, strlen(path) + 2, 1, err) < 0)
+		return -1;
+	n->whiteout = xasprintf("/%s", path);
 	return 0;
 }
 
@@ -378,6 +439,7 @@ static int imagefs_index_entry(struct imagefs *fs, size_t layer,
 	size_t len = strlen(path);
 	size_t dir_len = imagefs_dirname_len(path, len);
 	const char *base = path + (dir_len ? dir_len + 1 : 0);
+	enum imagefs_kind kind;
 	struct imagefs_node *n;
 
 	if (fs->stats.entries >= IMAGEFS_ENTRIES_MAX)
@@ -394,9 +456,13 @@ static int imagefs_index_entry(struct imagefs *fs, size_t layer,
 	n = imagefs_node_get(fs, st, path, len, err);
 	if (!n)
 		return -1;
+	kind = imagefs_entry_kind(e);
+	if (imagefs_kind_is_nondir(n->kind) ||
+	    (kind != KIND_DIR && (n->kind == KIND_DIR || n->implicit_dir)))
+		imagefs_note_duplicate(fs, path, len);
 	if (n->kind != KIND_NONE)
 		return 0;
-	return imagefs_node_fill(n, e, ordinal, err);
+	return imagefs_node_fill(fs, n, e, ordinal, err);
 }
 
 static void imagefs_cursor_close(struct imagefs *fs)
@@ -473,6 +539,9 @@ static int imagefs_cursor_open(struct imagefs *fs, size_t layer,
 	fs->stats.layers_opened++;
 	archive_read_support_filter_all(c->archive);
 	archive_read_support_format_tar(c->archive);
+	/* A blob of no bytes, or compressing none, is an empty layer to
+	   containerd: Go's archive/tar reports io.EOF at once. */
+	archive_read_support_format_empty(c->archive);
 	if (archive_read_open(c->archive, &c->reader, NULL,
 			      imagefs_archive_read, NULL) != ARCHIVE_OK)
 		return imagefs_archive_error(fs, err);
@@ -499,6 +568,52 @@ static int imagefs_check_unpacked(struct imagefs *fs, struct archive_entry *e,
 	return imagefs_layer_error(fs, layer, err);
 }
 
+/* Does path climb above the root, as "../app" or "a/../../app" do? */
+static bool imagefs_path_escapes(const char *s)
+{
+	size_t depth = 0;
+
+	while (*s) {
+		size_t n = strcspn(s, "/");
+
+		if (n == 2 && s[0] == '.' && s[1] == '.') {
+			if (depth == 0)
+				return true;
+			depth--;
+		} else if (n > 0 && !(n == 1 && s[0] == '.')) {
+			depth++;
+		}
+		s += n;
+		if (*s == '/')
+			s++;
+	}
+	return false;
+}
+
+/*
+ * Count an entry whose name or hard link target climbs out of the root.
+ * Lookups clamp it to the root, as containerd does, but moby and CRI-O
+ * refuse the layer (a "breakout" error), so the caller should know.
+ */
+static void imagefs_note_escape(struct imagefs *fs, struct archive_entry *e,
+				const char *name)
+{
+	const char *link = archive_entry_hardlink(e);
+	char *both;
+
+	if (imagefs_path_escapes(name)) {
+		imagefs_note(&fs->stats.escaping_entries,
+			     fs->stats.first_escaping, name);
+		return;
+	}
+	if (!link || !imagefs_path_escapes(link))
+		return;
+	both = xasprintf("%s -> %s", name, link);
+	imagefs_note(&fs->stats.escaping_entries, fs->stats.first_escaping,
+		     both);
+	free(both);
+}
+
 /* Record the current entry's normalised name, and index it when new. */
 static int imagefs_cursor_take(struct imagefs *fs, struct archive_entry *e,
 			       struct error *err)
@@ -513,6 +628,7 @@ static int imagefs_cursor_take(struct imagefs *fs, struct archive_entry *e,
 	    imagefs_path_normalise(name, &c->path, err) < 0)
 		return -1;
 	if (c->next == st->indexed) {
+		imagefs_note_escape(fs, e, name);
 		if (imagefs_index_entry(fs, c->layer, c->path, e, c->next,
 					err) < 0)
 			return -1;
@@ -624,14 +740,22 @@ static enum imagefs_verdict imagefs_kind_verdict(enum imagefs_kind kind,
  * layers hold each name once; for a hostile one this matches what a
  * streaming reader can know, and the earlier entry is the one a runtime
  * created first.
+ *
+ * The first dir_len bytes of t name a directory in an upper layer. In
+ * overlayfs a directory merges only with lower directories of its name
+ * (Documentation/filesystems/overlayfs.rst, "Directories"): a symlink or
+ * file there ends the merge, and this layer and all below it show
+ * nothing under that name.
  */
 static void imagefs_decide_known(const struct imagefs_layer_state *st,
-				 const char *t, struct imagefs_decision *d)
+				 const char *t, size_t dir_len,
+				 struct imagefs_decision *d)
 {
 	size_t len = strlen(t), p = 0;
 
 	memset(d, 0, sizeof(*d));
 	do {
+		enum imagefs_verdict v;
 		struct imagefs_node *n;
 		bool last;
 
@@ -640,9 +764,11 @@ static void imagefs_decide_known(const struct imagefs_layer_state *st,
 		n = imagefs_find(st, t, p);
 		if (!n)
 			continue;
-		if (imagefs_kind_verdict(n->kind, last) != VERDICT_NONE)
-			imagefs_consider(d, imagefs_kind_verdict(n->kind, last),
-					 n, n->ordinal);
+		v = imagefs_kind_verdict(n->kind, last);
+		if (v != VERDICT_NONE && p <= dir_len)
+			v = VERDICT_HIDDEN;
+		if (v != VERDICT_NONE)
+			imagefs_consider(d, v, n, n->ordinal);
 		if (last && n->implicit_dir)
 			imagefs_consider(d, VERDICT_IS_DIR, n,
 					 n->child_ordinal);
@@ -691,8 +817,8 @@ static bool imagefs_entry_relevant(const char *path, const char *t)
 
 /* Read more of layer until its entries decide t or it ends. */
 static int imagefs_layer_stream(struct imagefs *fs, size_t layer,
-				const char *t, struct imagefs_decision *d,
-				struct error *err)
+				const char *t, size_t dir_len,
+				struct imagefs_decision *d, struct error *err)
 {
 	struct imagefs_layer_state *st = &fs->state[layer];
 
@@ -707,7 +833,7 @@ static int imagefs_layer_stream(struct imagefs *fs, size_t layer,
 			break;
 		if (!imagefs_entry_relevant(fs->cursor.path, t))
 			continue;
-		imagefs_decide_known(st, t, d);
+		imagefs_decide_known(st, t, dir_len, d);
 		if (d->verdict != VERDICT_NONE)
 			return 0;
 	}
@@ -715,14 +841,14 @@ static int imagefs_layer_stream(struct imagefs *fs, size_t layer,
 }
 
 static int imagefs_layer_decide(struct imagefs *fs, size_t layer,
-				const char *t, struct imagefs_decision *d,
-				struct error *err)
+				const char *t, size_t dir_len,
+				struct imagefs_decision *d, struct error *err)
 {
 	struct imagefs_layer_state *st = &fs->state[layer];
 
-	imagefs_decide_known(st, t, d);
+	imagefs_decide_known(st, t, dir_len, d);
 	if (d->verdict == VERDICT_NONE && !st->complete &&
-	    imagefs_layer_stream(fs, layer, t, d, err) < 0)
+	    imagefs_layer_stream(fs, layer, t, dir_len, d, err) < 0)
 		return -1;
 	if (d->verdict == VERDICT_NONE && st->complete)
 		imagefs_decide_hidden(st, t, d);
@@ -750,7 +876,7 @@ static int imagefs_cursor_read_head(struct imagefs *fs,
 		len += (size_t)r;
 	}
 	c->data_pending = false;
-	n->head = head;
+	n->head = xrealloc(head, len ? len : 1);
 	n->head_len = len;
 	n->head_read = true;
 	return 0;
@@ -950,17 +1076,42 @@ static int imagefs_apply(struct imagefs *fs, size_t layer,
 		out->whiteout_layer = layer;
 		return 0;
 	default:
-		out->status = IMAGEFS_NOT_FOUND;   /* an opaque directory */
+		out->status = IMAGEFS_NOT_FOUND;   /* opaque, or hidden */
 		return 0;
 	}
 }
 
-/* One pass over the layers for t; *next is set when a link moved t. */
+/*
+ * The longest ancestor of t that layer holds as a directory, explicit or
+ * implied, or dir_len when that is longer. Called for a layer that
+ * decided nothing about t, where every ancestor it holds is a directory.
+ */
+static size_t imagefs_dir_prefix(const struct imagefs_layer_state *st,
+				 const char *t, size_t dir_len)
+{
+	size_t len = strlen(t), p = 0;
+
+	for (;;) {
+		const struct imagefs_node *n;
+
+		p = imagefs_next_prefix(t, p);
+		if (p >= len)
+			return dir_len;
+		n = imagefs_find(st, t, p);
+		if (!n || !(n->kind == KIND_DIR || n->implicit_dir))
+			return dir_len;
+		if (p > dir_len)
+			dir_len = p;
+	}
+}
+
+/* One pass over the layers for t; *next is set when a link moved t.
+   dir_len tracks the ancestors that upper layers made directories. */
 static int imagefs_lookup_once(struct imagefs *fs, const char *t,
 			       char **next, struct imagefs_file *out,
 			       struct error *err)
 {
-	size_t layer = fs->count;
+	size_t layer = fs->count, dir_len = 0;
 
 	out->status = IMAGEFS_NOT_FOUND;
 	if (!*t) {
@@ -970,11 +1121,12 @@ static int imagefs_lookup_once(struct imagefs *fs, const char *t,
 	while (layer-- > 0) {
 		struct imagefs_decision d;
 
-		if (imagefs_layer_decide(fs, layer, t, &d, err) < 0)
+		if (imagefs_layer_decide(fs, layer, t, dir_len, &d, err) < 0)
 			return -1;
 		if (d.verdict != VERDICT_NONE)
 			return imagefs_apply(fs, layer, &d, t, next, out,
 					     err);
+		dir_len = imagefs_dir_prefix(&fs->state[layer], t, dir_len);
 	}
 	return 0;
 }

@@ -60,11 +60,26 @@ struct imagefs_file {
 	size_t whiteout_layer;
 };
 
+/* Room for an entry name kept in the stats, escaped with escape_quote()
+   (escape.h) so that it can be printed as it is. */
+#define IMAGEFS_STATS_NAME_MAX 256
+
 struct imagefs_stats {
 	size_t layers_opened;
 	uint64_t compressed_bytes;    /* delivered by the blob streams */
 	uint64_t unpacked_bytes;
 	size_t entries;
+	/* Entries whose name, or hard link target, climbs above the root
+	   ("../app", "a/../../app"): they are looked up as if clamped to
+	   the root, but moby and CRI-O refuse such a layer. */
+	size_t escaping_entries;
+	char first_escaping[IMAGEFS_STATS_NAME_MAX];   /* "" when none */
+	/* Entries naming a path an earlier entry of the same layer already
+	   gave (a directory repeated over a directory excepted): the first
+	   one decides every lookup, where a runtime may keep the last. */
+	size_t duplicate_entries;
+	char first_duplicate[IMAGEFS_STATS_NAME_MAX];  /* "" when none */
+	uint64_t index_bytes;         /* memory charged to the index */
 };
 
 struct imagefs;

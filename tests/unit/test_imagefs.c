@@ -307,18 +307,27 @@ struct lookup_case {
 	const char *whiteout;
 };
 
-static void check_lookup(const struct lookup_case *c)
+/* Check one lookup; warm: after another lookup has read every layer, so
+   that the answer comes from the index, not from the streams. */
+static void check_lookup_once(const struct lookup_case *c, bool warm)
 {
 	struct timage *im = timage_new(c->layers, c->layer_count);
 	struct imagefs_file f;
 	struct error err;
 
 	error_init(&err);
+	if (warm) {
+		if (imagefs_lookup(im->fs, "/\001none", &f, &err) < 0)
+			fail_msg("%s: warming failed: %s", c->name,
+				 err.message);
+		imagefs_file_release(&f);
+	}
 	if (imagefs_lookup(im->fs, c->path, &f, &err) < 0)
 		fail_msg("%s: lookup '%s' failed: %s", c->name, c->path,
 			 err.message);
 	if (f.status != c->status)
-		fail_msg("%s: '%s': expected %s, got %s", c->name, c->path,
+		fail_msg("%s%s: '%s': expected %s, got %s", c->name,
+			 warm ? " (warm index)" : "", c->path,
 			 imagefs_status_name(c->status),
 			 imagefs_status_name(f.status));
 	if (c->final_path && strcmp(f.path, c->final_path))
@@ -354,6 +363,12 @@ static void check_lookup(const struct lookup_case *c)
 			 f.whiteout_layer);
 	imagefs_file_release(&f);
 	timage_free(im);
+}
+
+static void check_lookup(const struct lookup_case *c)
+{
+	check_lookup_once(c, false);
+	check_lookup_once(c, true);
 }
 
 #define L(comp, ...) { comp, { __VA_ARGS__, { 0, NULL, NULL } } }
@@ -511,6 +526,65 @@ static const struct lookup_case lookup_cases[] = {
 	  { L(PLAIN, { 'f', "bin/app", "first" }, { 'f', "bin/app", "2nd" }) },
 	  1, "/bin/app", IMAGEFS_FOUND, "/bin/app", 0, "first", 0, NULL,
 	  false, NULL },
+	/* overlayfs: a directory merges only with lower directories; an
+	   upper directory replaces a lower symlink, file or device, and
+	   nothing at or under that name shows from that layer down. */
+	{ "upper directory hides lower symlink",
+	  { L(GZIP, { 'd', "usr/bin/", NULL }, { 'f', "usr/bin/app", "ELF" },
+	      { 'l', "bin", "usr/bin" }),
+	    L(GZIP, { 'd', "bin/", NULL }) }, 2,
+	  "/bin/app", IMAGEFS_NOT_FOUND, "/bin/app", 0, NULL, 0, NULL, false,
+	  NULL },
+	{ "upper implied directory hides lower symlink",
+	  { L(GZIP, { 'f', "usr/bin/app", "ELF" }, { 'l', "bin", "/usr/bin" }),
+	    L(ZSTD, { 'f', "bin/other", "O" }) }, 2,
+	  "/bin/app", IMAGEFS_NOT_FOUND, "/bin/app", 0, NULL, 0, NULL, false,
+	  NULL },
+	{ "upper directory hides lower symlink across a silent layer",
+	  { L(GZIP, { 'f', "usr/bin/app", "ELF" }, { 'l', "bin", "usr/bin" }),
+	    L(GZIP, { 'f', "etc/hosts", "H" }),
+	    L(GZIP, { 'd', "bin/", NULL }) }, 3,
+	  "/bin/app", IMAGEFS_NOT_FOUND, "/bin/app", 0, NULL, 0, NULL, false,
+	  NULL },
+	{ "lower symlink under upper directory hides the layers below it",
+	  { L(GZIP, { 'f', "bin/app", "bottom" }),
+	    L(GZIP, { 'l', "bin", "usr/bin" }, { 'd', "usr/bin/", NULL }),
+	    L(GZIP, { 'd', "bin/", NULL }) }, 3,
+	  "/bin/app", IMAGEFS_NOT_FOUND, "/bin/app", 0, NULL, 0, NULL, false,
+	  NULL },
+	{ "upper directory hides lower symlink deeper down",
+	  { L(GZIP, { 'f', "usr/lib/real/app", "A" },
+	      { 'l', "usr/lib/cur", "real" }),
+	    L(GZIP, { 'd', "usr/lib/cur/", NULL }) }, 2,
+	  "/usr/lib/cur/app", IMAGEFS_NOT_FOUND, "/usr/lib/cur/app", 0, NULL,
+	  0, NULL, false, NULL },
+	{ "upper directory hides lower file of that name",
+	  { L(GZIP, { 'f', "opt/app", "F" }),
+	    L(GZIP, { 'f', "opt/app/x", "X" }) }, 2,
+	  "/opt/app/y", IMAGEFS_NOT_FOUND, "/opt/app/y", 0, NULL, 0, NULL,
+	  false, NULL },
+	{ "upper directory merges with lower directory",
+	  { L(GZIP, { 'f', "bin/app", "A" }),
+	    L(GZIP, { 'd', "bin/", NULL }, { 'f', "bin/other", "O" }) }, 2,
+	  "/bin/app", IMAGEFS_FOUND, "/bin/app", 0, "A", 0, NULL, false,
+	  NULL },
+	{ "lower whiteout under upper directory",
+	  { L(GZIP, { 'f', "bin/app", "A" }),
+	    L(GZIP, { 'f', ".wh.bin", "" }),
+	    L(GZIP, { 'd', "bin/", NULL }) }, 3,
+	  "/bin/app", IMAGEFS_WHITED_OUT, "/bin/app", 1, NULL, 0, NULL,
+	  false, "/.wh.bin" },
+	{ "upper symlink hides lower directory contents",
+	  { L(GZIP, { 'f', "bin/app", "old" }, { 'd', "usr/bin/", NULL }),
+	    L(GZIP, { 'l', "bin", "usr/bin" }) }, 2,
+	  "/bin/app", IMAGEFS_NOT_FOUND, "/usr/bin/app", 0, NULL, 1,
+	  "/bin -> usr/bin", false, NULL },
+	{ "upper symlink over directory over symlink",
+	  { L(GZIP, { 'l', "bin", "sbin" }, { 'f', "sbin/app", "S" }),
+	    L(GZIP, { 'f', "bin/app", "B" }),
+	    L(GZIP, { 'l', "bin", "usr/bin" }, { 'f', "usr/bin/app", "U" }) },
+	  3, "/bin/app", IMAGEFS_FOUND, "/usr/bin/app", 2, "U", 1,
+	  "/bin -> usr/bin", false, NULL },
 };
 
 static void test_lookup_table(void **state)
@@ -1051,6 +1125,203 @@ static void test_file_stream(void **state)
 	blob_stream_close(NULL);
 }
 
+#define LONG_TARGET 4000
+
+static void fill_long_targets(struct archive *a, void *arg)
+{
+	char *target = xmalloc(LONG_TARGET + 1);
+	size_t count = *(size_t *)arg, i;
+	char name[32];
+
+	memset(target, 't', LONG_TARGET);
+	target[LONG_TARGET] = '\0';
+	for (i = 0; i < count; i++) {
+		snprintf(name, sizeof(name), "l%zu", i);
+		twrite_entry(a, &(struct tentry){ 'l', name, target });
+	}
+	free(target);
+}
+
+/* Symlink targets cost the index their bytes, as names do: a layer of
+   symlinks to 4 KiB targets once took 1.2 GB uncounted. */
+static void test_index_counts_targets(void **state)
+{
+	size_t count = 100;
+	struct timage *im = timage_from_writer(GZIP, fill_long_targets,
+					       &count);
+	struct imagefs_stats st;
+
+	(void)state;
+	lookup_expect(im, "/none", IMAGEFS_NOT_FOUND);
+	imagefs_get_stats(im->fs, &st);
+	if (st.index_bytes < count * LONG_TARGET ||
+	    st.index_bytes > count * (LONG_TARGET + 1024) + 64 * 1024)
+		fail_msg("index bytes: expected %zu to %zu, got %llu",
+			 count * LONG_TARGET,
+			 count * (LONG_TARGET + 1024) + 64 * 1024,
+			 (unsigned long long)st.index_bytes);
+	timage_free(im);
+}
+
+/* Entries of about 2000 components each: every parent directory is a
+   node with its own name, about 4 MiB of index per entry. */
+#define DEEP_ENTRIES 80
+#define DEEP_LEVELS 1990
+
+static void fill_deep_paths(struct archive *a, void *arg)
+{
+	char *name = xmalloc(2 * DEEP_LEVELS + 16);
+	size_t i, o;
+
+	(void)arg;
+	for (i = 0; i < DEEP_ENTRIES; i++) {
+		o = (size_t)sprintf(name, "d%zu/", i);
+		memset(name + o, 'a', 2 * DEEP_LEVELS);
+		for (; o + 1 < 2 * DEEP_LEVELS; o += 2)
+			name[o + 1] = '/';
+		strcpy(name + o, "f");
+		twrite_entry(a, &(struct tentry){ 'f', name, "" });
+	}
+	free(name);
+}
+
+/* The index stops at IMAGEFS_INDEX_BYTES_MAX, well under 1 GiB. */
+static void test_index_limit(void **state)
+{
+	struct timage *im = timage_from_writer(GZIP, fill_deep_paths, NULL);
+	struct imagefs_stats st;
+	struct imagefs_file f;
+	struct error err;
+
+	(void)state;
+	error_init(&err);
+	assert_int_equal(imagefs_lookup(im->fs, "/none", &f, &err), -1);
+	assert_int_equal(err.category, ERROR_LIMIT);
+	assert_string_equal(err.message,
+			    "layer 'sha256:0000': index of names and links "
+			    "over 268435456 bytes (IMAGEFS_INDEX_BYTES_MAX)");
+	imagefs_get_stats(im->fs, &st);
+	assert_true(st.index_bytes <= 256 * 1024 * 1024);
+	assert_true(st.entries < DEEP_ENTRIES);
+	timage_free(im);
+}
+
+/* Names that climb out of the root are looked up clamped to it, and
+   counted for the caller: moby and CRI-O refuse such layers. */
+static void test_escaping_entries(void **state)
+{
+	static const struct tlayer layers[] = {
+		L(PLAIN, { 'f', "../app", "A" }, { 'f', "a/../../b", "B" },
+		  { 'f', "c/../d", "D" }, { 'f', "/abs", "X" },
+		  { 'h', "e", "../../d" }, { 'h', "g", "./c/../d" },
+		  { 'l', "s", "../../../d" }),
+	};
+	struct timage *im = timage_new(layers, 1);
+	struct imagefs_stats st;
+	size_t round;
+
+	(void)state;
+	for (round = 0; round < 2; round++) {
+		lookup_expect(im, "/app", IMAGEFS_FOUND);
+		lookup_expect(im, "/b", IMAGEFS_FOUND);
+		lookup_expect(im, "/e", IMAGEFS_FOUND);
+		lookup_expect(im, "/s", IMAGEFS_FOUND);
+		imagefs_get_stats(im->fs, &st);
+		if (st.escaping_entries != 3 ||
+		    strcmp(st.first_escaping, "../app"))
+			fail_msg("round %zu: expected 3 escaping, first "
+				 "'../app', got %zu, '%s'", round,
+				 st.escaping_entries, st.first_escaping);
+	}
+	assert_int_equal(st.duplicate_entries, 0);
+	assert_string_equal(st.first_duplicate, "");
+	timage_free(im);
+}
+
+/* A name given twice in one layer: the first entry decides, and the
+   caller learns of it. A directory repeated, or across layers, is fine. */
+static void test_duplicate_entries(void **state)
+{
+	static const struct tlayer layers[] = {
+		L(PLAIN, { 'f', "bin/app", "1" }, { 'f', "bin/app", "2" },
+		  { 'd', "bin/", NULL }, { 'd', "etc/", NULL },
+		  { 'd', "etc", NULL }, { 'l', "lib", "x" },
+		  { 'f', "lib/y", "Y" }, { 'f', "usr/z", "Z" },
+		  { 'l', "usr", "q" }, { 'f', "d/.wh.k", "" },
+		  { 'f', "d/k", "K" }),
+		L(GZIP, { 'f', "bin/app", "3" }, { 'f', "etc/x", "" }),
+	};
+	struct timage *im = timage_new(layers, 2);
+	struct imagefs_stats st;
+	struct imagefs_file f;
+	struct error err;
+	size_t round;
+
+	(void)state;
+	error_init(&err);
+	for (round = 0; round < 2; round++) {
+		lookup_expect(im, "/none", IMAGEFS_NOT_FOUND);
+		imagefs_get_stats(im->fs, &st);
+		if (st.duplicate_entries != 3 ||
+		    strcmp(st.first_duplicate, "/bin/app"))
+			fail_msg("round %zu: expected 3 duplicates, first "
+				 "'/bin/app', got %zu, '%s'", round,
+				 st.duplicate_entries, st.first_duplicate);
+	}
+	assert_int_equal(imagefs_lookup(im->fs, "/d/k", &f, &err), 0);
+	assert_int_equal(f.status, IMAGEFS_FOUND);
+	imagefs_file_release(&f);
+	imagefs_get_stats(im->fs, &st);
+	assert_int_equal(st.duplicate_entries, 3);
+	assert_int_equal(st.escaping_entries, 0);
+	timage_free(im);
+}
+
+/* containerd takes a 0-byte blob, or a compressed stream of no bytes,
+   as an empty layer (Go's tar reader gives io.EOF at once). */
+static void test_empty_layer(void **state)
+{
+	static const struct tlayer layers[] = {
+		L(GZIP, { 'f', "bin/app", "A" }),
+		L(PLAIN, { 'f', "x", "X" }),
+		L(PLAIN, { 'f', "x", "X" }),
+	};
+	static const unsigned char gzip_empty[] = {
+		0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03,
+		0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	};
+	static const char *const one_byte =
+		"layer 'sha256:0000': Unrecognized archive format";
+	struct timage *im = timage_new(layers, 3);
+	struct imagefs_stats st;
+	struct imagefs_file f;
+	struct error err;
+
+	(void)state;
+	error_init(&err);
+	im->o.blobs[1].len = 0;
+	buf_release(&im->o.blobs[2]);
+	assert_int_equal(buf_append(&im->o.blobs[2], gzip_empty,
+				    sizeof(gzip_empty), LAYER_BYTES_MAX,
+				    "gzip", &err), 0);
+	lookup_expect(im, "/bin/app", IMAGEFS_FOUND);
+	lookup_expect(im, "/x", IMAGEFS_NOT_FOUND);
+	imagefs_get_stats(im->fs, &st);
+	assert_int_equal(st.layers_opened, 3);
+	assert_int_equal(st.entries, 1);
+	timage_free(im);
+
+	/* One byte is no empty layer, and no tar either. */
+	im = timage_new(layers, 1);
+	im->o.blobs[0].len = 1;
+	assert_int_equal(imagefs_lookup(im->fs, "/x", &f, &err), -1);
+	if (err.category != ERROR_FORMAT || strcmp(err.message, one_byte))
+		fail_msg("one byte: expected format '%s', got %s '%s'",
+			 one_byte, error_category_name(err.category),
+			 err.message);
+	timage_free(im);
+}
+
 static void test_status_names(void **state)
 {
 	(void)state;
@@ -1075,6 +1346,11 @@ int main(void)
 		cmocka_unit_test(test_unpacked_limit),
 		cmocka_unit_test(test_lookup_path_too_long),
 		cmocka_unit_test(test_file_stream),
+		cmocka_unit_test(test_empty_layer),
+		cmocka_unit_test(test_index_counts_targets),
+		cmocka_unit_test(test_index_limit),
+		cmocka_unit_test(test_escaping_entries),
+		cmocka_unit_test(test_duplicate_entries),
 		cmocka_unit_test(test_status_names),
 	};
 
