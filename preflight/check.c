@@ -428,6 +428,40 @@ static void layer_finding(struct run *run, const struct error *err)
 		access_finding(run, SIGNAL_BINARY, err);
 }
 
+/*
+ * What the tar entries read say about how the node unpacks them: a name
+ * that climbs out of the root is refused by moby and CRI-O (containerd
+ * keeps it inside the root), and of two entries for one path the node
+ * keeps the last, while this check judged the first.
+ */
+static void judge_layer_entries(struct run *run,
+				const struct imagefs_stats *st)
+{
+	struct findings *f = &run->res->findings;
+
+	if (st->escaping_entries)
+		findings_add(f, SIGNAL_BINARY,
+			     run->opt->rules == RULES_CONTAINERD ?
+			     SEVERITY_WARN : SEVERITY_FAIL,
+			     "layer-path-escape",
+			     "%zu tar entr%s out of the image root (first: "
+			     "'%s'): moby and CRI-O refuse such a layer, "
+			     "containerd keeps it inside the root (rule: %s)",
+			     st->escaping_entries,
+			     st->escaping_entries == 1 ? "y climbs" :
+			     "ies climb",
+			     st->first_escaping,
+			     runtime_rules_name(run->opt->rules));
+	if (st->duplicate_entries)
+		findings_add(f, SIGNAL_BINARY, SEVERITY_WARN,
+			     "layer-duplicate-entries",
+			     "%zu path%s twice in one layer (first: "
+			     "'%s'): the node keeps the last entry, this check "
+			     "judged the first", st->duplicate_entries,
+			     st->duplicate_entries == 1 ? " appears" :
+			     "s appear", st->first_duplicate);
+}
+
 static void take_entrypoint(struct run *run)
 {
 	struct image_result *res = run->res;
@@ -467,6 +501,7 @@ static void take_entrypoint(struct run *run)
 		findings_mark_checked(&res->findings, SIGNAL_BINARY);
 	imagefs_get_stats(fs, &st);
 	res->layer_bytes_read = st.compressed_bytes;
+	judge_layer_entries(run, &st);
 	imagefs_free(fs);
 	free(layers);
 }
