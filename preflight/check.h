@@ -16,7 +16,7 @@ struct registry_options;
 
 /* Which runtime's rules decide where runtimes differ. */
 enum runtime_rules {
-	RULES_STRICT = 0,    /* refuse what any major runtime refuses */
+	RULES_ANY = 0,       /* refuse what any major runtime refuses */
 	RULES_CONTAINERD,
 	RULES_CRIO,
 };

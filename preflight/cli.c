@@ -94,9 +94,9 @@ static const char usage_text[] =
 	"                                for HOST[:PORT] (repeatable)\n"
 	"  --entrypoint ARG              the command to check instead of the\n"
 	"                                image's (repeat for each argument)\n"
-	"  --runtime strict|containerd|cri-o\n"
+	"  --runtime any|containerd|cri-o\n"
 	"                                whose rules decide where runtimes\n"
-	"                                differ (default strict)\n"
+	"                                differ (default any)\n"
 	"\n"
 	"Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, 3 usage.\n";
 
@@ -168,10 +168,10 @@ static int set_rules(struct cli *c, const char *v)
 		c->rules = RULES_CONTAINERD;
 	else if (!strcmp(v, "cri-o") || !strcmp(v, "crio"))
 		c->rules = RULES_CRIO;
-	else if (!strcmp(v, "strict"))
-		c->rules = RULES_STRICT;
+	else if (!strcmp(v, "any"))
+		c->rules = RULES_ANY;
 	else
-		return usage_error("invalid runtime '%s': expected strict, "
+		return usage_error("invalid runtime '%s': expected any, "
 				   "containerd or cri-o", v);
 	return 0;
 }

@@ -15,7 +15,7 @@ const char *runtime_rules_name(enum runtime_rules rules)
 	case RULES_CRIO:
 		return "cri-o";
 	default:
-		return "strict";
+		return "any";
 	}
 }
 
