@@ -332,6 +332,10 @@ static int take_config(struct run *run)
 
 	error_init(&err);
 	buf_init(&body);
+	for (size_t i = 0; i < run->manifest->layer_count; i++)
+		if (run->manifest->layers[i].size > 0)
+			res->layer_bytes_total +=
+				(uint64_t)run->manifest->layers[i].size;
 	res->config_digest = xstrdup(c->digest);
 	if (c->size < 0 || (uint64_t)c->size > CONFIG_BYTES_MAX) {
 		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_UNKNOWN,
@@ -490,7 +494,6 @@ static void take_entrypoint(struct run *run)
 		layers[i].digest = m->layers[i].digest;
 		layers[i].media_type = m->layers[i].media_type;
 		layers[i].size = m->layers[i].size;
-		res->layer_bytes_total += (uint64_t)m->layers[i].size;
 	}
 	fs = imagefs_new(layers, m->layer_count, opener);
 	error_init(&err);
@@ -500,7 +503,6 @@ static void take_entrypoint(struct run *run)
 	else
 		findings_mark_checked(&res->findings, SIGNAL_BINARY);
 	imagefs_get_stats(fs, &st);
-	res->layer_bytes_read = st.compressed_bytes;
 	judge_layer_entries(run, &st);
 	imagefs_free(fs);
 	free(layers);
@@ -554,6 +556,7 @@ static void finish(struct run *run, long long started)
 		source_get_stats(run->src, &st);
 		res->requests = st.requests;
 		res->bytes_received = st.bytes_received;
+		res->layer_bytes_read = st.layer_bytes;
 	}
 	res->elapsed_ms = (long)(registry_now_ms() - started);
 	findings_sort(&res->findings);

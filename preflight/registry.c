@@ -45,6 +45,17 @@ struct registry {
 	bool loopback;
 	bool insecure;         /* plain HTTP and unverified TLS allowed */
 	char *authorization;   /* header value once authenticated */
+	/* the start of each layer read, so that reading it again (a file
+	   seen before the one looked for) costs no second download */
+	struct layer_prefix *prefixes;
+	size_t prefix_count;
+	size_t prefix_bytes;
+	uint64_t layer_bytes;  /* layer bytes received from the network */
+};
+
+struct layer_prefix {
+	char *digest;
+	struct buf bytes;
 };
 
 long long registry_now_ms(void)
@@ -869,7 +880,41 @@ struct registry_blob {
 	uint64_t skip;          /* bytes of a whole response already had */
 	struct digester *dg;
 	bool finished;
+	size_t prefix;          /* index in r->prefixes */
 };
+
+/* Serve bytes already read from this layer in this run. */
+static ssize_t blob_from_prefix(struct registry_blob *b, const void **data)
+{
+	const struct buf *pre = &b->r->prefixes[b->prefix].bytes;
+	size_t n;
+
+	if (b->offset >= pre->len)
+		return 0;
+	n = pre->len - (size_t)b->offset;
+	if (n > 64 * 1024)
+		n = 64 * 1024;
+	*data = pre->data + b->offset;
+	digester_update(b->dg, *data, n);
+	b->offset += n;
+	return (ssize_t)n;
+}
+
+/* Keep bytes just received at the end of the layer's prefix. */
+static void blob_keep_prefix(struct registry_blob *b, const void *p,
+			     size_t n)
+{
+	struct registry *r = b->r;
+	struct buf *pre = &r->prefixes[b->prefix].bytes;
+
+	r->layer_bytes += n;
+	if (pre->len != b->offset || pre->len + n > REGISTRY_PREFIX_MAX ||
+	    r->prefix_bytes + n > REGISTRY_PREFIX_TOTAL_MAX)
+		return;
+	buf_append(pre, p, n, REGISTRY_PREFIX_MAX, "REGISTRY_PREFIX_MAX",
+		   NULL);
+	r->prefix_bytes += n;
+}
 
 static int blob_finish(struct registry_blob *b, struct error *err)
 {
@@ -957,6 +1002,9 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 	const char *p;
 	ssize_t n;
 
+	n = blob_from_prefix(b, data);
+	if (n > 0)
+		return n;
 	for (;;) {
 		if (!b->open) {
 			if (b->offset >= b->size)
@@ -1001,6 +1049,7 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 					 "%llu the manifest says", b->digest,
 					 (unsigned long long)b->size);
 		digester_update(b->dg, p, (size_t)n);
+		blob_keep_prefix(b, p, (size_t)n);
 		b->offset += (uint64_t)n;
 		*data = p;
 		return n;
@@ -1021,6 +1070,21 @@ static const struct blob_stream_ops registry_blob_ops = {
 	.read = registry_blob_read,
 	.close = registry_blob_close,
 };
+
+/* The prefix slot of a layer, made on first use. */
+static size_t prefix_for(struct registry *r, const char *digest)
+{
+	size_t i;
+
+	for (i = 0; i < r->prefix_count; i++)
+		if (!strcmp(r->prefixes[i].digest, digest))
+			return i;
+	r->prefixes = xrealloc(r->prefixes,
+			       (r->prefix_count + 1) * sizeof(*r->prefixes));
+	r->prefixes[i].digest = xstrdup(digest);
+	buf_init(&r->prefixes[i].bytes);
+	return r->prefix_count++;
+}
 
 static struct blob_stream *registry_open_blob(struct source *s,
 					      const char *digest,
@@ -1045,6 +1109,7 @@ static struct blob_stream *registry_open_blob(struct source *s,
 	b->size = (uint64_t)size;
 	b->chunk = REGISTRY_RANGE_FIRST;
 	b->dg = digester_new(digest);
+	b->prefix = prefix_for(b->r, digest);
 	http_response_init(&b->a.resp);
 	return &b->base;
 }
@@ -1054,6 +1119,7 @@ static void registry_get_stats(struct source *s, struct source_stats *out)
 	struct registry *r = (struct registry *)s;
 
 	http_client_stats(r->http, &out->requests, &out->bytes_received);
+	out->layer_bytes = r->layer_bytes;
 }
 
 static void registry_free(struct source *s)
@@ -1061,6 +1127,11 @@ static void registry_free(struct source *s)
 	struct registry *r = (struct registry *)s;
 
 	http_client_free(r->http);
+	for (size_t i = 0; i < r->prefix_count; i++) {
+		free(r->prefixes[i].digest);
+		buf_release(&r->prefixes[i].bytes);
+	}
+	free(r->prefixes);
 	free(r->domain);
 	free(r->repository);
 	free(r->scheme);

@@ -23,6 +23,10 @@ struct reference;
    the previous, up to the maximum. */
 #define REGISTRY_RANGE_FIRST (128 * 1024)
 #define REGISTRY_RANGE_MAX (16 * 1024 * 1024)
+/* The start of each layer read is kept for a second look at the same
+   layer: this much of one layer, this much in all. */
+#define REGISTRY_PREFIX_MAX (16 * 1024 * 1024)
+#define REGISTRY_PREFIX_TOTAL_MAX (64 * 1024 * 1024)
 
 struct registry_options {
 	const char *username;     /* Basic credentials, or NULL */

@@ -30,6 +30,7 @@ void fetched_release(struct fetched *f);
 struct source_stats {
 	unsigned int requests;
 	uint64_t bytes_received;
+	uint64_t layer_bytes;      /* of layers, from the network */
 };
 
 struct source_ops {

@@ -561,6 +561,23 @@ need_demo() {
 	done
 }
 
+@test "a layer read twice (script, then its shell) is downloaded once" {
+	local r n
+	r=$(fx script:1)
+	check_json 0 -v --platform linux/amd64 "$r"
+	expect_verdict "$r" linux/amd64 PASS
+	# /bin/sh comes before the script in the tar: the second look at the
+	# layer is served from the bytes already read
+	n=$(grep -c 'GET .*/blobs/.* range 0-' "$PF_ERR")
+	if [ "$n" -ne 1 ]; then
+		echo "want 1 ranged GET of the layer, got $n" >&2
+		pf_dump
+		return 1
+	fi
+	expect_jq "$r" linux/amd64 \
+		'.stats.layer_bytes_read <= .stats.layer_bytes_total' true
+}
+
 @test "big-layer-late: the entrypoint after 8 MiB is found (whole layer read)" {
 	local r
 	r=$(fx big-layer-late:1)
