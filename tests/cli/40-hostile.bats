@@ -20,7 +20,7 @@ setup_file() {
 	local lib dir i
 	lib=$(cd "$BATS_TEST_DIRNAME/../lib" && pwd)
 	dir=$BATS_FILE_TMPDIR
-	python3 "$lib/hostile.py" --port-file "$dir/ports" \
+	python3 -B "$lib/hostile.py" --port-file "$dir/ports" \
 		--log "$dir/requests.log" --owner-pid $$ \
 		</dev/null >"$dir/hostile.err" 2>&1 3>&- &
 	echo $! >"$dir/hostile.pid"
