@@ -586,7 +586,17 @@ static enum next_step on_status(struct registry *r, const struct call *c,
 			return STEP_RETRY;
 		}
 		status_error(r, c->what, a->url, &a->resp, err);
-		error_prefix(err, "rate limited");
+		error_prefix(err, "rate limited (Retry-After %s)",
+			     a->resp.retry_after ? "beyond the time left" :
+			     "not given");
+		return STEP_FAIL;
+	}
+	if ((st == 401 || st == 403) && *authed) {
+		status_error(r, c->what, a->url, &a->resp, err);
+		error_prefix(err, "%s", r->opt.username ?
+			     "the credentials given were refused" :
+			     "anonymous access was refused and no credentials "
+			     "are configured");
 		return STEP_FAIL;
 	}
 	if (st >= 500 && tries < REGISTRY_TRIES_MAX &&
