@@ -237,6 +237,30 @@ static void no_match(struct run *run)
 	buf_release(&list);
 }
 
+/*
+ * containerd falls back to an older variant of the node's architecture
+ * and from amd64 to 386, arm64 to 32-bit arm; CRI-O and podman
+ * (containers/image) only to older variants, never to another
+ * architecture.
+ */
+static void judge_fallback(struct run *run, const struct descriptor *d,
+			   const char *reason)
+{
+	struct image_result *res = run->res;
+	enum runtime_rules rules = run->opt->rules;
+
+	if (!strcmp(d->platform.arch, res->node.arch) ||
+	    rules == RULES_CONTAINERD)
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_WARN,
+			     "platform-fallback", "%s", reason);
+	else
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "platform-fallback",
+			     "%s; CRI-O and podman never fall back to another "
+			     "architecture, so their pull fails (rule: %s)",
+			     reason, runtime_rules_name(rules));
+}
+
 /* An index: choose the entry as the runtime would, then fetch it. */
 static int take_index(struct run *run)
 {
@@ -261,8 +285,7 @@ static int take_index(struct run *run)
 					   "");
 	res->selected_reason = xstrdup(sel.reason);
 	if (sel.rank > 0)
-		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_WARN,
-			     "platform-fallback", "%s", sel.reason);
+		judge_fallback(run, d, sel.reason);
 	if (fetch_document(run, d->digest, &run->child, &got) < 0 ||
 	    !size_matches(run, SIGNAL_TAG, "manifest", d, got.body.len))
 		goto out;

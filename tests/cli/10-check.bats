@@ -341,7 +341,7 @@ need_demo() {
 	expect_verdict "$b" linux/arm64 WARN
 	check_json 1 --platform linux/arm64 --runtime containerd --strict "$a"
 	expect_jq "$a" linux/arm64 '.verdict | test("^(FAIL|WARN)$")' true
-	check_json 1 --platform linux/arm64 --strict "$b"
+	check_json 1 --platform linux/arm64 --runtime containerd --strict "$b"
 	check_json 0 --platform linux/amd64 --strict "$(fx multi-oci:1)"
 }
 
@@ -744,14 +744,25 @@ need_demo() {
 	expect_fail "$(fx align-64k:1)" fail:no-matching-platform -- linux/amd64
 }
 
-@test "arm/v7 fallback: PASS on amd64 and arm/v7, WARN on arm64" {
+@test "arm/v7 fallback: PASS on amd64 and arm/v7, WARN on arm64 (containerd)" {
 	local r
 	r=$(fx arm-v7-fallback:1)
-	check_on 0 "$r" "linux/amd64 linux/arm/v7 linux/arm64"
+	check_on 0 "$r" "linux/amd64 linux/arm/v7 linux/arm64" \
+		--runtime containerd
 	expect_pass "$r" linux/amd64 linux/arm/v7
 	expect_verdict "$r" linux/arm64 WARN
 	expect_finding "$r" linux/arm64 warn:platform-fallback 'linux/arm/v7'
 	expect_jq "$r" linux/arm64 .selected.platform.variant v7
+}
+
+@test "arm/v7 fallback on arm64: FAIL under cri-o and any rules" {
+	local r rules
+	r=$(fx arm-v7-fallback:1)
+	for rules in cri-o any; do
+		check_on 1 "$r" linux/arm64 --runtime "$rules"
+		expect_finding "$r" linux/arm64 fail:platform-fallback \
+			"never fall back to another architecture.*rule: $rules"
+	done
 }
 
 # -- references -----------------------------------------------------------
@@ -817,9 +828,11 @@ need_demo() {
 	pass=$(fx multi-oci:1) fail=$(fx whiteout:1) warn=$(fx arm-v7-fallback:1)
 	# Nothing listens there: each run with it costs the product's retries.
 	unk="127.0.0.1:$(closed_port)/fx/multi-oci:1"
-	check_json 0 --platform linux/arm64 "$pass" "$warn"
-	check_json 1 --platform linux/arm64 "$warn" "$fail" "$pass"
-	check_json 2 --platform linux/arm64 "$unk" "$pass" "$warn"
+	check_json 0 --platform linux/arm64 --runtime containerd "$pass" "$warn"
+	check_json 1 --platform linux/arm64 --runtime containerd "$warn" "$fail" \
+		"$pass"
+	check_json 2 --platform linux/arm64 --runtime containerd "$unk" "$pass" \
+		"$warn"
 	expect_verdict "$unk" linux/arm64 UNKNOWN
 	expect_findings "$unk" linux/arm64 unknown:registry-unreachable
 	check_json 1 --platform linux/arm64 "$fail" "$unk" "$pass"
