@@ -494,6 +494,28 @@ static la_ssize_t imagefs_archive_read(struct archive *a, void *ctx,
 }
 
 /*
+ * At the end of the tar, read what is left of the blob (end-of-archive
+ * blocks, padding, the compressor's trailer): only a stream read to its
+ * end is checked against its digest and size. The stream itself stops
+ * at the size the manifest gives.
+ */
+static int imagefs_drain(struct imagefs *fs, struct error *err)
+{
+	struct imagefs_reader *r = &fs->cursor.reader;
+	const void *data;
+	ssize_t n;
+
+	if (r->failed) {
+		*err = r->err;
+		return -1;
+	}
+	do
+		n = blob_stream_read(r->stream, &data, err);
+	while (n > 0);
+	return n < 0 ? -1 : 0;
+}
+
+/*
  * Turn libarchive's failure into ours: a failing stream keeps its own
  * category and message, anything else is a malformed layer. Closes the
  * cursor, whose archive holds the message.
@@ -656,6 +678,10 @@ static int imagefs_cursor_next(struct imagefs *fs, struct error *err)
 	c->data_pending = false;
 	if (r == ARCHIVE_EOF) {
 		fs->state[layer].complete = true;
+		if (imagefs_drain(fs, err) < 0) {
+			imagefs_cursor_close(fs);
+			return imagefs_layer_error(fs, layer, err);
+		}
 		imagefs_cursor_close(fs);
 		return 0;
 	}

@@ -893,8 +893,33 @@ struct registry_blob {
 	size_t prefix;          /* index in r->prefixes */
 };
 
+static int blob_finish(struct registry_blob *b, struct error *err)
+{
+	char *got;
+	int ret = 0;
+
+	if (b->finished)
+		return 0;
+	b->finished = true;
+	if (b->offset != b->size)
+		return error_set(err, ERROR_DIGEST,
+				 "blob has %llu bytes, the "
+				 "manifest says %llu",
+				 (unsigned long long)b->offset,
+				 (unsigned long long)b->size);
+	got = digester_finish(b->dg);
+	b->dg = NULL;
+	if (strcmp(got, b->digest))
+		ret = error_set(err, ERROR_DIGEST,
+				"content does not match digest: "
+				"got %s", got);
+	free(got);
+	return ret;
+}
+
 /* Serve bytes already read from this layer in this run. */
-static ssize_t blob_from_prefix(struct registry_blob *b, const void **data)
+static ssize_t blob_from_prefix(struct registry_blob *b, const void **data,
+				struct error *err)
 {
 	const struct buf *pre = &b->r->prefixes[b->prefix].bytes;
 	size_t n;
@@ -907,6 +932,8 @@ static ssize_t blob_from_prefix(struct registry_blob *b, const void **data)
 	*data = pre->data + b->offset;
 	digester_update(b->dg, *data, n);
 	b->offset += n;
+	if (b->offset == b->size && blob_finish(b, err) < 0)
+		return -1;
 	return (ssize_t)n;
 }
 
@@ -926,30 +953,6 @@ static void blob_keep_prefix(struct registry_blob *b, const void *p,
 	r->prefix_bytes += n;
 }
 
-static int blob_finish(struct registry_blob *b, struct error *err)
-{
-	char *got;
-	int ret = 0;
-
-	if (b->finished)
-		return 0;
-	b->finished = true;
-	if (b->offset != b->size)
-		return error_set(err, ERROR_DIGEST,
-				 "layer '%s': blob has %llu bytes, the "
-				 "manifest says %llu", b->digest,
-				 (unsigned long long)b->offset,
-				 (unsigned long long)b->size);
-	got = digester_finish(b->dg);
-	b->dg = NULL;
-	if (strcmp(got, b->digest))
-		ret = error_set(err, ERROR_DIGEST,
-				"layer '%s': content does not match digest: "
-				"got %s", b->digest, got);
-	free(got);
-	return ret;
-}
-
 /* Check that a 206 answers the range we asked for. */
 static int check_content_range(struct registry_blob *b, struct error *err)
 {
@@ -961,14 +964,14 @@ static int check_content_range(struct registry_blob *b, struct error *err)
 			   &start, &end, &total);
 	if (n < 1 || start != b->offset)
 		return error_set(err, ERROR_REGISTRY,
-				 "layer '%s': partial content for the wrong "
-				 "range (asked from byte %llu)", b->digest,
+				 "partial content for the wrong "
+				 "range (asked from byte %llu)",
 				 (unsigned long long)b->offset);
 	/* the runtime checks the size too: a blob of another size fails */
 	if (n == 3 && total != b->size)
 		return error_set(err, ERROR_DIGEST,
-				 "layer '%s': the registry says the blob has "
-				 "%llu bytes, the manifest says %llu", b->digest,
+				 "the registry says the blob has "
+				 "%llu bytes, the manifest says %llu",
 				 total, (unsigned long long)b->size);
 	return 0;
 }
@@ -979,7 +982,7 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 	char what[256], range[64], *path = api_path(b->r, "blobs", b->digest);
 	int ret = -1;
 
-	snprintf(what, sizeof(what), "layer '%s'", b->digest);
+	snprintf(what, sizeof(what), "blob");
 	c.path = path;
 	c.what = what;
 	if (!b->r->opt.no_ranges) {
@@ -1012,8 +1015,8 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 	const char *p;
 	ssize_t n;
 
-	n = blob_from_prefix(b, data);
-	if (n > 0)
+	n = blob_from_prefix(b, data, err);
+	if (n != 0)
 		return n;
 	for (;;) {
 		if (!b->open) {
@@ -1024,7 +1027,7 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		}
 		n = http_stream_read(b->a.stream, data, err);
 		if (n < 0)
-			return error_prefix(err, "layer '%s'", b->digest);
+			return -1;
 		if (n == 0) {
 			bool empty = b->offset == b->range_start;
 
@@ -1032,10 +1035,9 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 			b->open = false;
 			if (empty && !b->whole)
 				return error_set(err, ERROR_REGISTRY,
-						 "layer '%s': empty answer to "
+						 "empty answer to "
 						 "a range request at byte %llu",
-						 b->digest, (unsigned long long)
-						 b->offset);
+						 (unsigned long long)b->offset);
 			if (b->whole || b->offset >= b->size)
 				return blob_finish(b, err) < 0 ? -1 : 0;
 			if (b->chunk < REGISTRY_RANGE_MAX)
@@ -1055,13 +1057,17 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		}
 		if (b->offset + (uint64_t)n > b->size)
 			return error_set(err, ERROR_DIGEST,
-					 "layer '%s': more bytes than the "
-					 "%llu the manifest says", b->digest,
+					 "more bytes than the "
+					 "%llu the manifest says",
 					 (unsigned long long)b->size);
 		digester_update(b->dg, p, (size_t)n);
 		blob_keep_prefix(b, p, (size_t)n);
 		b->offset += (uint64_t)n;
 		*data = p;
+		/* the last byte is only handed out once the blob is known to
+		   be the one the manifest names */
+		if (b->offset == b->size && blob_finish(b, err) < 0)
+			return -1;
 		return n;
 	}
 }
@@ -1103,13 +1109,13 @@ static struct blob_stream *registry_open_blob(struct source *s,
 	struct registry_blob *b;
 
 	if (size < 0) {
-		error_set(err, ERROR_FORMAT, "layer '%s': negative size",
-			  digest);
+		error_set(err, ERROR_FORMAT, "negative size %lld",
+			  (long long)size);
 		return NULL;
 	}
 	if (!digest_supported(digest)) {
 		error_set(err, ERROR_DIGEST,
-			  "layer '%s': unsupported digest algorithm", digest);
+			  "unsupported digest algorithm");
 		return NULL;
 	}
 	b = xcalloc(1, sizeof(*b));
