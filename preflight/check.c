@@ -531,6 +531,24 @@ static void take_entrypoint(struct run *run)
 	free(layers);
 }
 
+/* A single manifest whose config names another platform, while its
+   binary fits this node: the config lies, not the binary. */
+static void revise_single(struct run *run, struct finding *single)
+{
+	char have[PLATFORM_STRING_MAX], want[PLATFORM_STRING_MAX];
+	bool containerd = run->opt->rules == RULES_CONTAINERD;
+
+	platform_format(&run->res->config_raw, have);
+	platform_format(&run->res->node, want);
+	finding_revise(single, containerd ? SEVERITY_WARN : SEVERITY_FAIL,
+		       "the tag is a single manifest whose config says %s, "
+		       "not %s: containerd pulls and runs it (it does not "
+		       "check a single manifest's platform), CRI-O and podman "
+		       "check the config's platform and may refuse it (rule: "
+		       "%s)", have, want,
+		       runtime_rules_name(run->opt->rules));
+}
+
 /*
  * Where the config lies but the binary fits the node, say so: only the
  * runtime's rule about the config decides then. containerd never checks
@@ -557,17 +575,15 @@ static void note_binary_fits(struct run *run)
 	}
 	if (!res->entry.has_elf || (!mismatch && !single))
 		return;
-	if (single && run->opt->rules == RULES_CONTAINERD)
-		single->severity = SEVERITY_WARN;
+	if (single)
+		revise_single(run, single);
 	findings_add(&res->findings, SIGNAL_BINARY, SEVERITY_INFO,
 			     "binary-matches-node",
 		     "the binary itself matches the node: the entrypoint "
 		     "is %s, which a %s node runs; only the config's "
-		     "platform is wrong%s",
+		     "platform is wrong",
 		     elf_machine_name(res->entry.elf.machine),
-		     platform_format(&res->node, plat),
-		     single && run->opt->rules == RULES_CONTAINERD ?
-		     " (under containerd's rules the tag starts)" : "");
+		     platform_format(&res->node, plat));
 }
 
 static void finish(struct run *run, long long started)

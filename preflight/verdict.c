@@ -29,6 +29,20 @@ void findings_release(struct findings *f)
 	findings_init(f);
 }
 
+void finding_revise(struct finding *item, enum severity severity,
+		    const char *fmt, ...)
+{
+	char text[FINDING_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	free(item->message);
+	item->message = escape_text(text, strlen(text), FINDING_MESSAGE_MAX);
+	item->severity = severity;
+}
+
 void findings_add(struct findings *f, enum signal signal,
 		  enum severity severity, const char *code, const char *fmt,
 		  ...)

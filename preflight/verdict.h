@@ -53,6 +53,11 @@ void findings_add(struct findings *f, enum signal signal,
 		  enum severity severity, const char *code, const char *fmt,
 		  ...) __attribute__((format(printf, 5, 6)));
 
+/* Change a finding's severity and message, once a later step knows
+   more (the binary judged after the config). */
+void finding_revise(struct finding *item, enum severity severity,
+		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Mark a signal as decided (its findings, if any, are in). */
 void findings_mark_checked(struct findings *f, enum signal signal);
 
