@@ -359,9 +359,10 @@ int report_check_json(FILE *out, const struct host *host,
 
 	for (i = 0; i < count; i++)
 		json_array_append_new(images, json_image(&results[i]));
-	doc = json_pack("{s:i,s:o,s:o,s:s,s:o}", "schema", REPORT_SCHEMA,
+	doc = json_pack("{s:i,s:o,s:o,s:s,s:b,s:o}", "schema", REPORT_SCHEMA,
 			"tool", json_tool(), "host", json_host(host),
-			"rules", style->rules, "images", images);
+			"rules", style->rules, "strict", style->strict,
+			"images", images);
 	return dump(out, doc);
 }
 

@@ -15,6 +15,7 @@ struct report_style {
 	bool color;       /* stdout is a terminal and NO_COLOR is unset */
 	bool verbose;     /* show every fact, info findings included */
 	const char *rules;   /* runtime rules in force, by name */
+	bool strict;      /* --strict: a WARN counts as a FAIL */
 };
 
 void report_check_text(FILE *out, const struct host *host,
