@@ -1,15 +1,20 @@
 /* The command line: options, commands, diagnostics, exit status. */
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../platform/host.h"
+#include "../platform/platform.h"
 #include "buf.h"
 #include "cache.h"
 #include "check.h"
@@ -69,35 +74,71 @@ static void trace_line(void *ctx, const char *line)
 	diag("debug", "%s", line);
 }
 
-static const char usage_text[] =
+/* Which commands an option or a help line belongs to. */
+enum cli_for {
+	FOR_CHECK = 1,
+	FOR_HOST = 2,
+};
+
+struct option_help {
+	unsigned commands;   /* enum cli_for bits */
+	const char *text;    /* whole lines, each ending in a newline */
+};
+
+static const struct option_help option_help[] = {
+	{ FOR_CHECK,
+	  "  --platform OS/ARCH[/VARIANT]  check as that node instead of "
+	  "this host\n"
+	  "                                (repeatable; arm64 alone is "
+	  "linux/arm64)\n" },
+	{ FOR_HOST,
+	  "  --platform OS/ARCH[/VARIANT]  report that platform instead "
+	  "of this host's\n" },
+	{ FOR_CHECK | FOR_HOST, "  -o, --output text|json        report "
+	  "format (default text)\n" },
+	{ FOR_CHECK, "  --timeout SECONDS             bound on the whole run "
+	  "(default 120)\n" },
+	{ FOR_CHECK | FOR_HOST, "  --root DIR                    read the "
+	  "node's files under DIR\n" },
+	{ FOR_CHECK,
+	  "  --strict                      a WARN counts as a FAIL\n" },
+	{ FOR_CHECK, "  -q, --quiet                   no warnings on stderr\n"
+	  "  -v, --verbose                 every request on stderr\n"
+	  "                                (the last of -q and -v wins)\n" },
+	{ FOR_CHECK, "  --creds USER[:PASSWORD]       registry credentials (or "
+	  "the\n"
+	  "                                IMAGE_PREFLIGHT_CREDS variable)\n"
+	  "  --ca-file FILE                extra CA certificates for TLS\n"
+	  "  --insecure-registry HOST[:PORT]\n"
+	  "                                allow plain HTTP and unverified "
+	  "TLS\n"
+	  "                                for that registry (repeatable)\n"
+	  "  --entrypoint ARG              the command to check instead of "
+	  "the\n"
+	  "                                image's (repeat for each "
+	  "argument)\n"
+	  "  --runtime any|containerd|cri-o\n"
+	  "                                whose rules decide where runtimes\n"
+	  "                                differ (default any)\n" },
+	{ FOR_CHECK | FOR_HOST, "  -h, --help                    this help\n" },
+};
+
+static const char overview_text[] =
 	"usage: image-preflight check [OPTIONS] IMAGE...\n"
 	"       image-preflight host [OPTIONS]\n"
 	"       image-preflight --help | --version | help COMMAND\n"
 	"\n"
 	"Will this container image start on this node?\n"
 	"\n"
-	"Options:\n"
-	"  --platform OS/ARCH[/VARIANT]  check as that node instead of this "
-	"host\n"
-	"                                (repeatable)\n"
-	"  -o, --output text|json        report format (default text)\n"
-	"  --timeout SECONDS             bound on the whole run (default "
-	"120)\n"
-	"  --root DIR                    read the node's files under DIR\n"
-	"  --strict                      a WARN counts as a FAIL\n"
-	"  -q, --quiet                   fewer diagnostics on stderr\n"
-	"  -v, --verbose                 more diagnostics, every request\n"
-	"  --creds USER[:PASSWORD]       registry credentials (or the\n"
-	"                                IMAGE_PREFLIGHT_CREDS variable)\n"
-	"  --ca-file FILE                extra CA certificates for TLS\n"
-	"  --insecure-registry HOST      allow plain HTTP and unverified TLS\n"
-	"                                for HOST[:PORT] (repeatable)\n"
-	"  --entrypoint ARG              the command to check instead of the\n"
-	"                                image's (repeat for each argument)\n"
-	"  --runtime any|containerd|cri-o\n"
-	"                                whose rules decide where runtimes\n"
-	"                                differ (default any)\n"
+	"Commands:\n";
+
+static const char overview_tail[] =
 	"\n"
+	"Options:\n"
+	"  -h, --help     this overview\n"
+	"  --version      the version\n"
+	"\n"
+	"'image-preflight help COMMAND' shows a command's options.\n"
 	"Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, 3 usage.\n";
 
 static int usage_error(const char *fmt, ...)
@@ -176,6 +217,82 @@ static int set_rules(struct cli *c, const char *v)
 	return 0;
 }
 
+/* A path curl would only fail on later, as a TLS error per image: a
+   readable regular file is required now (the PEM is curl's to parse). */
+static int set_ca_file(struct cli *c, const char *v)
+{
+	const char *why = NULL;
+	struct stat st;
+	int fd;
+
+	fd = open(v, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "a directory, expected a file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (fd >= 0)
+		close(fd);
+	if (why)
+		return usage_error("cannot use --ca-file '%s': %s", v, why);
+	c->ca_file = v;
+	return 0;
+}
+
+static int set_root(struct cli *c, const char *v)
+{
+	struct stat st;
+
+	if (stat(v, &st) < 0)
+		return usage_error("cannot use --root '%s': %s", v,
+				   strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return usage_error("cannot use --root '%s': not a directory",
+				   v);
+	c->root = v;
+	return 0;
+}
+
+/* "[v6addr]" or a name of letters, digits, '.', '-' and '_'. */
+static size_t insecure_host_len(const char *v)
+{
+	size_t n;
+
+	if (*v == '[') {
+		n = 1 + strspn(v + 1, "0123456789abcdefABCDEF:.");
+		return n > 1 && v[n] == ']' ? n + 1 : 0;
+	}
+	return strspn(v, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
+}
+
+/* The registry is matched against a reference's host[:port] as written
+   (reference.h), so a scheme or a path would never match anything. */
+static int add_insecure(struct cli *c, const char *v)
+{
+	size_t n = insecure_host_len(v);
+	const char *port = v + n;
+	char *end;
+	long p = 0;
+
+	if (*port == ':') {
+		p = strtol(port + 1, &end, 10);
+		if (!isdigit((unsigned char)port[1]) || *end || p < 1 ||
+		    p > 65535)
+			n = 0;
+	} else if (*port) {
+		n = 0;
+	}
+	if (!n)
+		return usage_error("invalid --insecure-registry '%s': "
+				   "expected HOST[:PORT], such as "
+				   "registry.local:5000, without a scheme "
+				   "or a path", v);
+	return push(c->insecure, &c->insecure_count, v,
+		    "--insecure-registry");
+}
+
 enum opt_id {
 	OPT_PLATFORM = 256, OPT_TIMEOUT, OPT_ROOT, OPT_STRICT, OPT_CREDS,
 	OPT_CA_FILE, OPT_INSECURE, OPT_ENTRYPOINT, OPT_RUNTIME, OPT_VERSION,
@@ -210,8 +327,7 @@ static int apply_option(struct cli *c, int id, const char *arg)
 	case OPT_TIMEOUT:
 		return set_timeout(c, arg);
 	case OPT_ROOT:
-		c->root = arg;
-		return 0;
+		return set_root(c, arg);
 	case OPT_STRICT:
 		c->strict = true;
 		return 0;
@@ -224,11 +340,9 @@ static int apply_option(struct cli *c, int id, const char *arg)
 	case OPT_CREDS:
 		return set_creds(c, arg);
 	case OPT_CA_FILE:
-		c->ca_file = arg;
-		return 0;
+		return set_ca_file(c, arg);
 	case OPT_INSECURE:
-		return push(c->insecure, &c->insecure_count, arg,
-			    "--insecure-registry");
+		return add_insecure(c, arg);
 	case OPT_ENTRYPOINT:
 		return push(c->entrypoint, &c->entrypoint_count, arg,
 			    "--entrypoint");
@@ -245,17 +359,37 @@ static int apply_option(struct cli *c, int id, const char *arg)
 	}
 }
 
+/* The option getopt stopped at, as typed: "--name" (without "=value")
+   when the element is a long option, else the short letter. */
+static void option_name(char **argv, char *buf, size_t size)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (!strncmp(arg, "--", 2))
+		snprintf(buf, size, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(buf, size, "-%c", optopt ? optopt : '?');
+}
+
+/* The leading ':' makes getopt tell a missing value (':') from an
+   unknown option ('?'); opterr = 0 keeps its own messages quiet. */
 static int parse_options(struct cli *c, int argc, char **argv)
 {
+	char name[64];
 	int id;
 
 	opterr = 0;
 	optind = 1;
-	while ((id = getopt_long(argc, argv, "o:qvh", long_options, NULL)) !=
-	       -1) {
-		if (id == '?' || id == ':')
-			return usage_error("invalid option '%s'",
-					   argv[optind - 1]);
+	while ((id = getopt_long(argc, argv, ":o:qvh", long_options,
+				 NULL)) != -1) {
+		if (id == ':' || id == '?')
+			option_name(argv, name, sizeof(name));
+		if (id == ':')
+			return usage_error("option '%s' needs a value", name);
+		if (id == '?' && optopt && strchr(argv[optind - 1], '='))
+			return usage_error("option '%s' takes no value", name);
+		if (id == '?')
+			return usage_error("invalid option '%s'", name);
 		if (apply_option(c, id, optarg) < 0)
 			return -1;
 	}
@@ -274,20 +408,49 @@ static int detect_host(const struct cli *c, struct host *host)
 	return 0;
 }
 
+/* Parse every --platform into plats, dropping repeats of a platform
+   already there (after normalisation, so arm64 and linux/arm64/v8 are
+   one node); *count becomes the number kept, in the order given. */
+static int parse_platforms(const struct cli *c, struct platform *plats,
+			   size_t *count)
+{
+	struct error err;
+	size_t i, j;
+
+	*count = 0;
+	for (i = 0; i < c->platform_count; i++) {
+		error_init(&err);
+		if (!strcmp(c->platforms[i], "all"))
+			return usage_error("--platform all is not supported "
+					   "yet; name the platforms");
+		if (platform_parse(c->platforms[i], &plats[*count], &err) < 0)
+			return usage_error("%s", err.message);
+		if (!platform_is_valid(&plats[*count]))
+			return usage_error("not a valid platform: '%s'",
+					   c->platforms[i]);
+		for (j = 0; j < *count; j++)
+			if (platform_equal(&plats[j], &plats[*count]))
+				break;
+		if (j == *count)
+			(*count)++;
+	}
+	return 0;
+}
+
 static int cmd_host(struct cli *c, int argc, char **argv)
 {
+	struct platform plats[CLI_LIST_MAX];
 	struct host host;
-	struct error err;
+	size_t nplat;
 
 	if (argc > 0)
 		return usage_error("host takes no arguments, got '%s'",
 				   argv[0]), EXIT_USAGE;
-	if (detect_host(c, &host) < 0)
+	if (parse_platforms(c, plats, &nplat) < 0 ||
+	    detect_host(c, &host) < 0)
 		return EXIT_USAGE;
-	error_init(&err);
-	if (c->platform_count) {
-		if (platform_parse(c->platforms[0], &host.platform, &err) < 0)
-			return usage_error("%s", err.message), EXIT_USAGE;
+	if (nplat) {
+		host.platform = plats[0];
 		host.overridden = true;
 	}
 	if (c->json)
@@ -297,10 +460,26 @@ static int cmd_host(struct cli *c, int argc, char **argv)
 	return EXIT_PASS;
 }
 
-/* Every reference and platform is checked before anything is fetched:
+/* Drop repeated IMAGE arguments (the same text), keeping the first of
+   each in order; returns how many are left. */
+static int drop_repeats(char **argv, int argc)
+{
+	int i, j, kept = 0;
+
+	for (i = 0; i < argc; i++) {
+		for (j = 0; j < kept; j++)
+			if (!strcmp(argv[j], argv[i]))
+				break;
+		if (j == kept)
+			argv[kept++] = argv[i];
+	}
+	return kept;
+}
+
+/* Every reference and option is checked before anything is fetched:
    a usage error means nothing was checked. */
 static int validate(struct cli *c, int argc, char **argv,
-		    struct platform *plats)
+		    struct platform *plats, size_t *nplat)
 {
 	struct reference ref;
 	struct error err;
@@ -315,15 +494,11 @@ static int validate(struct cli *c, int argc, char **argv,
 			return usage_error("%s", err.message);
 		reference_release(&ref);
 	}
-	for (i = 0; i < (int)c->platform_count; i++) {
-		error_init(&err);
-		if (c->platforms[i] && !strcmp(c->platforms[i], "all"))
-			return usage_error("--platform all is not supported "
-					   "yet; name the platforms");
-		if (platform_parse(c->platforms[i], &plats[i], &err) < 0)
-			return usage_error("%s", err.message);
-	}
-	return 0;
+	/* A runtime would fail to exec "" before looking at the image. */
+	if (c->entrypoint_count && !c->entrypoint[0][0])
+		return usage_error("invalid --entrypoint '': the first one "
+				   "names the program to run");
+	return parse_platforms(c, plats, nplat);
 }
 
 static void fill_registry_options(const struct cli *c,
@@ -355,15 +530,49 @@ static void warn_unknowns(const struct cli *c, const struct image_result *r,
 				     r[i].findings.items[j].message);
 }
 
-static int run_checks(struct cli *c, int argc, char **argv,
-		      const struct host *base, const struct platform *plats)
+/* Each image on each platform (on this host alone when there are no
+   platforms), in that order, into results; host is opt->host. */
+static void check_all(char **argv, int argc, struct check_options *opt,
+		      struct host *host, const struct platform *plats,
+		      size_t nplat, struct image_result *results)
 {
-	size_t nplat = c->platform_count ? c->platform_count : 1;
-	size_t n = nplat * (size_t)argc, i, k = 0;
+	size_t i, k = 0;
+	int a;
+
+	for (i = 0; i < (nplat ? nplat : 1); i++) {
+		if (nplat) {
+			host->platform = plats[i];
+			host->overridden = true;
+		}
+		for (a = 0; a < argc; a++, k++)
+			check_image(argv[a], opt, &results[k]);
+	}
+}
+
+static void print_report(const struct cli *c, const struct host *host,
+			 const struct image_result *results, size_t n)
+{
+	struct report_style style = { 0 };
+
+	style.color = !c->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	style.verbose = c->verbosity > 0;
+	style.rules = runtime_rules_name(c->rules);
+	style.strict = c->strict;
+	if (c->json)
+		report_check_json(stdout, host, results, n, &style);
+	else
+		report_check_text(stdout, host, results, n, &style);
+	fflush(stdout);
+}
+
+static int run_checks(struct cli *c, int argc, char **argv,
+		      const struct host *base, const struct platform *plats,
+		      size_t nplat)
+{
+	size_t n = (nplat ? nplat : 1) * (size_t)argc, i;
 	struct image_result *results = xcalloc(n, sizeof(*results));
 	enum verdict *verdicts = xcalloc(n, sizeof(*verdicts));
 	struct registry_options ro;
-	struct report_style style = { 0 };
 	struct check_options opt = { 0 };
 	struct host host = *base;
 	int status;
@@ -376,25 +585,11 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	opt.strict = c->strict;
 	c->entrypoint[c->entrypoint_count] = NULL;
 	opt.entrypoint = c->entrypoint_count ? c->entrypoint : NULL;
-	for (i = 0; i < nplat; i++) {
-		if (c->platform_count) {
-			host.platform = plats[i];
-			host.overridden = true;
-		}
-		for (int a = 0; a < argc; a++, k++) {
-			check_image(argv[a], &opt, &results[k]);
-			verdicts[k] = results[k].verdict;
-		}
-	}
-	style.color = !c->json && isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-	style.verbose = c->verbosity > 0;
-	style.rules = runtime_rules_name(c->rules);
-	if (c->json)
-		report_check_json(stdout, base, results, n, &style);
-	else
-		report_check_text(stdout, base, results, n, &style);
-	fflush(stdout);
+	check_all(argv, argc, &opt, &host, plats, nplat, results);
+	print_report(c, base, results, n);
 	warn_unknowns(c, results, n);
+	for (i = 0; i < n; i++)
+		verdicts[i] = results[i].verdict;
 	status = verdict_exit_status(verdicts, n);
 	for (i = 0; i < n; i++)
 		image_result_release(&results[i]);
@@ -409,36 +604,105 @@ static int cmd_check(struct cli *c, int argc, char **argv)
 	struct platform plats[CLI_LIST_MAX];
 	struct host host;
 	const char *env;
+	size_t nplat;
 
-	if (validate(c, argc, argv, plats) < 0)
+	if (validate(c, argc, argv, plats, &nplat) < 0)
 		return EXIT_USAGE;
+	argc = drop_repeats(argv, argc);
 	env = getenv("IMAGE_PREFLIGHT_CREDS");
 	if (!c->creds_user && env && *env && set_creds(c, env) < 0)
 		return EXIT_USAGE;
 	if (detect_host(c, &host) < 0)
 		return EXIT_USAGE;
-	return run_checks(c, argc, argv, &host, plats);
+	return run_checks(c, argc, argv, &host, plats, nplat);
 }
 
 struct command {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
 	const char *summary;
+	unsigned bit;          /* enum cli_for: its lines in option_help */
+	const char *synopsis;  /* the usage line and what it does */
+	const char *status;    /* its exit statuses */
 };
 
 static const struct command commands[] = {
-	{ "check", cmd_check, "will each IMAGE start on this node?" },
-	{ "host", cmd_host, "what this node is, as the checker sees it" },
+	{ "check", cmd_check, "will each IMAGE start on this node?",
+	  FOR_CHECK,
+	  "usage: image-preflight check [OPTIONS] IMAGE...\n"
+	  "\n"
+	  "Will each IMAGE start on this node? Fetches the image's index,\n"
+	  "manifest and config from its registry, picks the entry the node\n"
+	  "would pull, and checks the entrypoint's ELF header against the\n"
+	  "node. One verdict per image and platform: PASS, WARN, FAIL or\n"
+	  "UNKNOWN.\n",
+	  "Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, "
+	  "3 usage.\n" },
+	{ "host", cmd_host, "what this node is, as the checker sees it",
+	  FOR_HOST,
+	  "usage: image-preflight host [OPTIONS]\n"
+	  "\n"
+	  "What this node is, as the checker sees it: OS, architecture,\n"
+	  "variant (and where it came from), uname machine, kernel and\n"
+	  "page size.\n",
+	  "Exit status: 0, or 3 on a usage error.\n" },
 };
+
+#define CLI_COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
 
 static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < CLI_COMMAND_COUNT; i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+	size_t i;
+
+	fputs(overview_text, out);
+	for (i = 0; i < CLI_COMMAND_COUNT; i++)
+		fprintf(out, "  %-8s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs(overview_tail, out);
+}
+
+/* A command's synopsis, what it does, and only its own options. */
+static void print_command_help(const struct command *cmd)
+{
+	size_t i;
+
+	printf("%s\nOptions:\n", cmd->synopsis);
+	for (i = 0; i < sizeof(option_help) / sizeof(option_help[0]); i++)
+		if (option_help[i].commands & cmd->bit)
+			fputs(option_help[i].text, stdout);
+	printf("\n%s", cmd->status);
+}
+
+/* "help [COMMAND]", "COMMAND --help" or "--help": the overview without
+   a command, else that command's help. */
+static int show_help(const struct cli *c, int argc, char **argv)
+{
+	const struct command *cmd;
+	const char *name = NULL;
+
+	if (argc > 0 && strcmp(argv[0], "help"))
+		name = argv[0];
+	else if (argc > 1 && strcmp(argv[1], "help"))
+		name = argv[1];
+	if (!name) {
+		print_overview(stdout);
+		return EXIT_PASS;
+	}
+	cmd = find_command(name);
+	if (!cmd)
+		return usage_error("unknown command '%s'", name), EXIT_USAGE;
+	print_command_help(cmd);
+	return EXIT_PASS;
 }
 
 static void release(struct cli *c)
@@ -457,14 +721,12 @@ static int dispatch(struct cli *c, int argc, char **argv)
 		printf("image-preflight %s\n", PREFLIGHT_VERSION);
 		return EXIT_PASS;
 	}
-	if (argc == 0 || c->help || !strcmp(argv[0], "help")) {
-		if (argc > 1 && !strcmp(argv[0], "help") &&
-		    !find_command(argv[1]))
-			return usage_error("unknown command '%s'", argv[1]),
-			       EXIT_USAGE;
-		fputs(usage_text, argc == 0 && !c->help ? stderr : stdout);
-		return argc == 0 && !c->help ? EXIT_USAGE : EXIT_PASS;
+	if (argc == 0 && !c->help) {
+		print_overview(stderr);
+		return EXIT_USAGE;
 	}
+	if (c->help || !strcmp(argv[0], "help"))
+		return show_help(c, argc, argv);
 	cmd = find_command(argv[0]);
 	if (!cmd)
 		return usage_error("unknown command '%s'", argv[0]),

@@ -25,6 +25,11 @@ usage_error() {
 	fi
 }
 
+# ere TEXT: TEXT with the ERE special characters escaped.
+ere() {
+	printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'
+}
+
 # A reference on a port where nothing listens: never contacted, since a
 # usage error stops the run before any request.
 ref() {
@@ -61,10 +66,53 @@ ref() {
 	usage_error "invalid platform 'nope'" host --platform nope
 }
 
+@test "platforms the runtimes do not know: exit 3, not a valid platform" {
+	usage_error "not a valid platform: 'linux/arm64/v7'" \
+		check --platform linux/arm64/v7 "$(ref a:1)"
+	usage_error "not a valid platform: 'linux/amd64/v7'" \
+		check --platform linux/amd64 --platform linux/amd64/v7 "$(ref a:1)"
+	usage_error "not a valid platform: 'linux/arm64/v7'" \
+		host --platform linux/arm64/v7
+	# arm64 alone still means linux/arm64.
+	pf host -o json --platform arm64
+	expect_status 0
+	jq -e '.host.os == "linux" and .host.architecture == "arm64"' \
+		"$PF_OUT" >/dev/null || {
+		pf_dump
+		return 1
+	}
+}
+
+@test "repeated platforms and images are checked once, in the order given" {
+	local r a
+	r="127.0.0.1:$(closed_port)/fx/a:1"
+	a="${r%%/*}/fx/b:1"
+	pf check -o json --timeout 20 --platform arm64 --platform linux/amd64 \
+		--platform linux/arm64/v8 --platform linux/arm64 "$r" "$a" "$r"
+	expect_status 2
+	[ "$(jq -r '[.images[] | .reference + " " + .node.architecture] |
+		join(",")' "$PF_OUT")" = \
+		"$r arm64,$a arm64,$r amd64,$a amd64" ] || {
+		pf_dump
+		return 1
+	}
+}
+
 @test "unknown option: exit 3, the option named" {
 	usage_error "invalid option '--bogus'" check --bogus "$(ref a:1)"
 	usage_error "invalid option '-x'" check -x "$(ref a:1)"
-	usage_error "invalid option '--output'" check "$(ref a:1)" --output
+	usage_error "invalid option '--bogus'" check --bogus=1 "$(ref a:1)"
+	usage_error "option '--strict' takes no value" check --strict=yes \
+		"$(ref a:1)"
+}
+
+@test "an option without its value: exit 3, 'needs a value'" {
+	usage_error "option '--output' needs a value" check "$(ref a:1)" --output
+	usage_error "option '--platform' needs a value" check "$(ref a:1)" \
+		--platform
+	usage_error "option '-o' needs a value" check "$(ref a:1)" -o
+	usage_error "option '--creds' needs a value" check "$(ref a:1)" --creds
+	usage_error "option '--platform' needs a value" host --platform
 }
 
 @test "unknown command: exit 3" {
@@ -96,6 +144,83 @@ ref() {
 	expect_no_grep "no secret echoed" secret "$PF_ERR"
 }
 
+@test "--ca-file that cannot be read as a file: exit 3, the file named" {
+	usage_error "cannot use --ca-file '/nonexistent/ca.pem': No such file" \
+		check --ca-file /nonexistent/ca.pem "$(ref a:1)"
+	usage_error "cannot use --ca-file '$BATS_TEST_TMPDIR': a directory" \
+		check --ca-file "$BATS_TEST_TMPDIR" "$(ref a:1)"
+	usage_error "cannot use --ca-file '/dev/null': not a regular file" \
+		check --ca-file /dev/null "$(ref a:1)"
+	# A FIFO is refused without blocking on its open.
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	usage_error "cannot use --ca-file '$BATS_TEST_TMPDIR/fifo': not a regular file" \
+		check --ca-file "$BATS_TEST_TMPDIR/fifo" "$(ref a:1)"
+	usage_error "cannot use --ca-file ''" check --ca-file '' "$(ref a:1)"
+	# root reads any file, so only someone else can see EACCES.
+	if [ "$(id -u)" -ne 0 ]; then
+		: >"$BATS_TEST_TMPDIR/locked.pem"
+		chmod 000 "$BATS_TEST_TMPDIR/locked.pem"
+		usage_error "cannot use --ca-file '$BATS_TEST_TMPDIR/locked.pem': Permission denied" \
+			check --ca-file "$BATS_TEST_TMPDIR/locked.pem" "$(ref a:1)"
+	fi
+}
+
+@test "--ca-file naming a readable file is accepted (its PEM is curl's)" {
+	local r
+	r="127.0.0.1:$(closed_port)/fx/a:1"
+	: >"$BATS_TEST_TMPDIR/ca.pem"
+	pf check -o json --timeout 20 --platform linux/amd64 \
+		--ca-file "$BATS_TEST_TMPDIR/ca.pem" "$r"
+	expect_status 2
+	expect_findings "$r" linux/amd64 unknown:registry-unreachable
+}
+
+@test "--root that is not a directory: exit 3" {
+	usage_error "cannot use --root '/nonexistent': No such file" \
+		host --root /nonexistent
+	usage_error "cannot use --root '/nonexistent': No such file" \
+		check --root /nonexistent "$(ref a:1)"
+	: >"$BATS_TEST_TMPDIR/file"
+	usage_error "cannot use --root '$BATS_TEST_TMPDIR/file': not a directory" \
+		host --root "$BATS_TEST_TMPDIR/file"
+	usage_error "cannot use --root ''" host --root ''
+	pf host --root "$BATS_TEST_TMPDIR"
+	expect_status 0
+}
+
+@test "--insecure-registry not HOST[:PORT]: exit 3, the form expected" {
+	local v
+	for v in http://reg.local:5000 https://reg.local reg.local/path \
+		reg.local:5000/ '' :5000 reg.local: reg.local:0 \
+		reg.local:65536 reg.local:50x '[::1' 'reg local'; do
+		usage_error "invalid --insecure-registry '$(ere "$v")': expected HOST\[:PORT\]" \
+			check --insecure-registry "$v" "$(ref a:1)"
+	done
+}
+
+@test "--insecure-registry HOST[:PORT] forms are accepted" {
+	local r
+	r="127.0.0.1:$(closed_port)/fx/a:1"
+	pf check -o json --timeout 20 --platform linux/amd64 \
+		--insecure-registry localhost --insecure-registry '[::1]:5000' \
+		--insecure-registry reg-1.example_x.local \
+		--insecure-registry "${r%%/*}" "$r"
+	expect_status 2
+	expect_findings "$r" linux/amd64 unknown:registry-unreachable
+}
+
+@test "--entrypoint with an empty first argument: exit 3" {
+	usage_error "invalid --entrypoint ''" check --entrypoint '' "$(ref a:1)"
+	usage_error "invalid --entrypoint ''" \
+		check --entrypoint '' --entrypoint /bin/sh "$(ref a:1)"
+	# A later argument may be empty: sh -c ''.
+	local r
+	r="127.0.0.1:$(closed_port)/fx/a:1"
+	pf check -o json --timeout 20 --platform linux/amd64 \
+		--entrypoint /bin/sh --entrypoint -c --entrypoint '' "$r"
+	expect_status 2
+}
+
 @test "host takes no arguments: exit 3" {
 	usage_error "host takes no arguments, got 'extra'" host extra
 }
@@ -109,21 +234,84 @@ ref() {
 
 # -- help and version ---------------------------------------------------------
 
-@test "--help, -h, help, help check, check --help: usage on stdout, exit 0" {
+@test "--help, -h, help: the overview and the command list on stdout, exit 0" {
 	local args
-	for args in --help -h help "help check" "help host" "check --help"; do
-		# shellcheck disable=SC2086
-		pf $args
+	for args in --help -h help; do
+		pf "$args"
 		expect_status 0
 		expect_grep "$args" '^usage: image-preflight check \[OPTIONS\] IMAGE\.\.\.' \
 			"$PF_OUT"
-		expect_grep "$args" '--platform' "$PF_OUT"
+		expect_grep "$args" '^  check +will each IMAGE start' "$PF_OUT"
+		expect_grep "$args" '^  host +what this node is' "$PF_OUT"
+		expect_grep "$args" 'help COMMAND' "$PF_OUT"
 		expect_grep "$args" 'Exit status' "$PF_OUT"
+		expect_no_grep "$args: no command's options" '--(platform|strict)' \
+			"$PF_OUT"
 		[ ! -s "$PF_ERR" ] || {
 			pf_dump
 			return 1
 		}
 	done
+}
+
+@test "help check, check --help: check's synopsis and only its options" {
+	local args
+	for args in "help check" "check --help" "--help check" "check -h"; do
+		# shellcheck disable=SC2086
+		pf $args
+		expect_status 0
+		[ "$(head -n 1 "$PF_OUT")" = \
+			"usage: image-preflight check [OPTIONS] IMAGE..." ] || {
+			pf_dump
+			return 1
+		}
+		expect_grep "$args" '^Will each IMAGE start on this node\?' "$PF_OUT"
+		expect_grep "$args" '^  --platform OS/ARCH' "$PF_OUT"
+		expect_grep "$args" '^  --strict ' "$PF_OUT"
+		expect_grep "$args" '^  --insecure-registry HOST\[:PORT\]' "$PF_OUT"
+		expect_grep "$args" '^  -q, --quiet +no warnings on stderr$' "$PF_OUT"
+		expect_grep "$args" 'the last of -q and -v wins' "$PF_OUT"
+		expect_grep "$args" '^Exit status: 0 all PASS or WARN' "$PF_OUT"
+		expect_no_grep "$args: not host's" '^usage: image-preflight host' \
+			"$PF_OUT"
+		[ ! -s "$PF_ERR" ]
+	done
+}
+
+@test "help host, host --help: host's synopsis and only its options" {
+	local args
+	for args in "help host" "host --help"; do
+		# shellcheck disable=SC2086
+		pf $args
+		expect_status 0
+		[ "$(head -n 1 "$PF_OUT")" = "usage: image-preflight host [OPTIONS]" ] || {
+			pf_dump
+			return 1
+		}
+		expect_grep "$args" '^What this node is' "$PF_OUT"
+		expect_grep "$args" '^  --platform OS/ARCH' "$PF_OUT"
+		expect_grep "$args" '^  --root DIR' "$PF_OUT"
+		expect_no_grep "$args: check's options" \
+			'--(strict|creds|ca-file|insecure-registry|entrypoint|runtime|timeout|quiet)' \
+			"$PF_OUT"
+		expect_no_grep "$args: not check's" 'IMAGE' "$PF_OUT"
+		[ ! -s "$PF_ERR" ]
+	done
+}
+
+@test "the -q help says what the README says; the last of -q and -v wins" {
+	local readme="$BATS_TEST_DIRNAME/../../README.md" q
+	# shellcheck disable=SC2016 # backquotes of Markdown, not a command
+	q=$(sed -n 's/^| `-q`, `--quiet` | \(.*\) |$/\1/p' "$readme")
+	[ "$q" = "no warnings on stderr" ] || {
+		echo "README's -q row says [$q]" >&2
+		return 1
+	}
+	# shellcheck disable=SC2016 # backquotes of Markdown, not a command
+	expect_grep README '[Tt]he last of `-q` and `-v` wins' "$readme"
+	pf help check
+	expect_status 0
+	expect_grep help "^  -q, --quiet +$q\$" "$PF_OUT"
 }
 
 @test "--version: name and the VERSION file, exit 0" {
@@ -197,6 +385,28 @@ oci_arch() {
 }
 
 # -- a registry that does not answer --------------------------------------------
+
+@test "the JSON report records --strict next to rules" {
+	local r
+	r="127.0.0.1:$(closed_port)/fx/a:1"
+	pf check -o json --timeout 20 --platform linux/amd64 "$r"
+	expect_status 2
+	[ "$(jq -c '[.rules, .strict]' "$PF_OUT")" = '["any",false]' ] || {
+		pf_dump
+		return 1
+	}
+	pf check -o json --strict --timeout 20 --platform linux/amd64 "$r"
+	expect_status 2
+	[ "$(jq -c '[.rules, .strict]' "$PF_OUT")" = '["any",true]' ] || {
+		pf_dump
+		return 1
+	}
+	[ "$(jq -c 'keys_unsorted' "$PF_OUT")" = \
+		'["schema","tool","host","rules","strict","images"]' ] || {
+		pf_dump
+		return 1
+	}
+}
 
 @test "nothing listens on the registry's port: UNKNOWN registry-unreachable, exit 2" {
 	local r
