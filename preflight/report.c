@@ -163,9 +163,10 @@ static void text_one(FILE *out, const struct image_result *r,
 		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
 			f->code, f->message);
 	}
-	fprintf(out, "  %-*s %u requests, %llu bytes received, %llu of %llu "
-		"layer bytes read, %ld ms\n", LABEL_WIDTH, "cost:",
-		r->requests, (unsigned long long)r->bytes_received,
+	fprintf(out, "  %-*s %u request%s, %llu bytes received, %llu of %llu "
+		"layer bytes downloaded, %ld ms\n", LABEL_WIDTH, "cost:",
+		r->requests, r->requests == 1 ? "" : "s",
+		(unsigned long long)r->bytes_received,
 		(unsigned long long)r->layer_bytes_read,
 		(unsigned long long)r->layer_bytes_total, r->elapsed_ms);
 }
@@ -253,12 +254,13 @@ static json_t *json_entry(const struct image_result *r)
 		      jstr(e->path), "resolved_path", jstr(e->resolved),
 		      "layer_digest", jstr(e->layer_digest), "kind",
 		      entry_kind_name(e->kind), "links", links);
-	if (e->layer_digest) {
-		json_object_set_new(o, "layer_index",
-				    json_integer((json_int_t)e->layer_index));
-		json_object_set_new(o, "size", json_integer(e->size));
-		json_object_set_new(o, "mode", json_integer(e->mode & 07777));
-	}
+	json_object_set_new(o, "layer_index", e->layer_digest ?
+			    json_integer((json_int_t)e->layer_index) :
+			    json_null());
+	json_object_set_new(o, "size", e->layer_digest ?
+			    json_integer(e->size) : json_null());
+	json_object_set_new(o, "mode", e->layer_digest ?
+			    json_integer(e->mode & 07777) : json_null());
 	json_object_set_new(o, "elf", e->has_elf ? json_elf(&e->elf) :
 			    json_null());
 	json_object_set_new(o, "interpreter", jstr(e->interpreter));
@@ -295,17 +297,17 @@ static json_t *json_selected(const struct image_result *r)
 
 static json_t *json_image(const struct image_result *r)
 {
-	json_t *o = json_object(), *offered = json_array();
+	json_t *o = json_object(), *offered = json_null();
 	size_t i;
 
-	for (i = 0; i < r->offered_count; i++) {
-		json_t *p = jplatform(&r->offered[i].platform);
-
-		json_object_set_new(p, "digest", jstr(r->offered[i].digest));
-		json_object_set_new(p, "valid",
-				    json_boolean(r->offered[i].valid));
-		json_array_append_new(offered, p);
-	}
+	if (r->top_digest && r->top_kind == DOC_INDEX)
+		offered = json_array();
+	for (i = 0; i < r->offered_count; i++)
+		json_array_append_new(offered, json_pack(
+			"{s:o,s:o,s:b}", "platform",
+			jplatform(&r->offered[i].platform), "digest",
+			jstr(r->offered[i].digest), "valid",
+			r->offered[i].valid));
 	json_object_set_new(o, "reference", jstr(r->reference));
 	json_object_set_new(o, "canonical", jstr(r->canonical));
 	json_object_set_new(o, "node", jplatform(&r->node));

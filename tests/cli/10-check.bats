@@ -931,3 +931,20 @@ need_demo() {
 	expect_finding "$r" linux/arm64 'fail:[a-z-]*' \
 		'/lib/ld-linux-aarch64\.so\.1.*not in the image'
 }
+
+@test "JSON: platforms nest their platform; parts not reached are null" {
+	local multi single missing
+	multi=$(fx multi-oci:1) single=$(fx single-amd64:1)
+	missing=$(fx missing-entry:1)
+	check_json 1 --platform linux/amd64 "$multi" "$single" "$missing"
+	expect_jq "$multi" linux/amd64 \
+		'[.platforms[].platform.architecture] | join(" ")' \
+		"amd64 arm64 arm ppc64le s390x riscv64"
+	expect_jq "$multi" linux/amd64 '.platforms[0] | keys | join(" ")' \
+		"digest platform valid"
+	expect_jq "$single" linux/amd64 '.platforms' null
+	expect_jq "$missing" linux/amd64 \
+		'[.entrypoint.layer_index, .entrypoint.size, .entrypoint.mode]
+		 | map(tostring) | join(" ")' "null null null"
+	expect_jq "$missing" linux/amd64 '.entrypoint.kind' unknown
+}
