@@ -4,7 +4,7 @@
 set -u
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
-libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats
+libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats libyaml-dev
 docker-registry apache2-utils openssl python3 ca-certificates curl jq
 clang-format"
 
