@@ -976,7 +976,7 @@ static int kubeadm_compute(const struct kubeadm_cluster *c,
 					 : KUBEADM_DEFAULT_REPOSITORY;
 	const struct kubeadm_release *rel;
 	char tag[sizeof(out->version)];
-	unsigned minor;
+	unsigned minor = 0;
 	size_t i;
 
 	if (kubeadm_parse_version(version, out->version, sizeof(out->version),
