@@ -412,6 +412,7 @@ static void mirrors_http_fallback(struct endpoint *e, bool tls_set)
 {
 	const char *host = e->url + strlen("http://");
 	const char *port;
+	char *old;
 
 	if (strncmp(e->url, "http://", 7) != 0)
 		return;
@@ -419,8 +420,9 @@ static void mirrors_http_fallback(struct endpoint *e, bool tls_set)
 	e->plain_http = true;
 	if (!tls_set || (port && strcmp(port, "80") == 0))
 		return;
-	free(e->url);
+	old = e->url;
 	e->url = xasprintf("https://%s", host);
+	free(old);
 }
 
 /* One [host."URL"] table, or the top level with server (may be ""). */
@@ -1283,13 +1285,19 @@ static int mirrors_crio_merge(struct crio_conf *c, const char *file,
 
 	if (ret == 0)
 		ret = mirrors_crio_conflicts(&one, 0, file, err);
-	for (size_t i = 0; ret == 0 && i < one.count; i++) {
+	for (size_t i = one.count; ret == 0 && i-- > 0;) {
 		bool seen = false;
 
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = strcmp(one.regs[j].prefix,
 				      one.regs[i].prefix) == 0;
-		if (seen)
+		if (!seen)
+			continue;
+		mirrors_crio_registry_release(&one.regs[i]);
+		memset(&one.regs[i], 0, sizeof(one.regs[i]));
+	}
+	for (size_t i = 0; ret == 0 && i < one.count; i++) {
+		if (!one.regs[i].prefix)
 			continue;
 		mirrors_crio_put(c, &one.regs[i]);
 		memset(&one.regs[i], 0, sizeof(one.regs[i]));
