@@ -18,7 +18,7 @@ TEST_LIBS := cmocka
 WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla -Wno-unused-parameter
 CFLAGS ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(CFLAGS) $(WARNINGS) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 -pthread $(CFLAGS) $(WARNINGS) -D_GNU_SOURCE \
 	-DPREFLIGHT_VERSION='"$(VERSION)"' -I.
 ifeq ($(WERROR),1)
 ALL_CFLAGS += -Werror
@@ -39,7 +39,7 @@ $(error missing libraries: $(PKG_MISSING); install their -dev packages \
 endif
 endif
 ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
-LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null)
+LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null) -pthread
 
 LIB_SRCS := $(filter-out preflight/main.c,$(wildcard preflight/*.c)) \
 	$(wildcard platform/*.c)

@@ -18,6 +18,8 @@
 #include "entrypoint.h"
 #include "error.h"
 #include "imagefs.h"
+#include "node.h"
+#include "offline.h"
 #include "reference.h"
 #include "registry.h"
 #include "select.h"
@@ -32,6 +34,10 @@ struct run {
 	struct document child;      /* the platform manifest, for an index */
 	const struct document *manifest;
 	struct image_config cfg;
+	const char *top_ref;        /* what to ask the source for first */
+	struct endpoint_list endpoints;
+	struct node_credential cred;
+	struct registry_options ro;
 };
 
 void image_result_release(struct image_result *r)
@@ -311,7 +317,7 @@ static int take_top(struct run *run)
 	struct fetched got = { 0 };
 	int ret = -1;
 
-	if (fetch_document(run, reference_manifest_ref(&run->ref), &run->top,
+	if (fetch_document(run, run->top_ref, &run->top,
 			   &got) < 0)
 		goto out;
 	res->top_digest = xstrdup(got.digest);
@@ -319,6 +325,7 @@ static int take_top(struct run *run)
 	res->top_kind = run->top.kind;
 	free(res->source);
 	res->source = xstrdup(got.host);
+	res->mirror = got.mirror;
 	if (run->top.kind == DOC_SCHEMA1) {
 		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
 			     "schema1-manifest",
@@ -602,30 +609,97 @@ static void finish(struct run *run, long long started)
 	res->verdict = verdict_of(&res->findings, run->opt->strict);
 }
 
+/* An image on disk: oci:, oci-archive:, docker-archive:. 1: not one. */
+static int open_offline(struct run *run, const char *text, struct error *err)
+{
+	struct offline_ref oref = { 0 };
+	int ret = offline_parse(text, &oref, err);
+
+	if (ret != 0)
+		return ret;
+	run->res->canonical = xstrdup(text);
+	run->top_ref = "";
+	run->src = offline_source_new(&oref, err);
+	if (run->src)
+		run->res->source = xstrdup(run->src->name);
+	offline_ref_release(&oref);
+	return run->src ? 0 : -1;
+}
+
+/*
+ * The node's own view of the registry: its mirrors in order and its
+ * credentials (unless --creds gave some). A registry the node's
+ * configuration blocks fails as the pull would.
+ */
+static int apply_node(struct run *run, struct error *err)
+{
+	const struct node *n = run->opt->node;
+
+	run->ro = *run->opt->registry;
+	if (!n)
+		return 0;
+	if (node_endpoints(n, &run->ref, &run->endpoints, err) < 0)
+		return -1;
+	if (run->endpoints.blocked) {
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "registry-blocked",
+			     "%s blocks pulls from '%s': the node's pull fails",
+			     run->endpoints.origin, run->ref.domain);
+		return 1;
+	}
+	run->ro.endpoints = &run->endpoints;
+	if (!run->ro.username &&
+	    node_credentials(n, &run->ref, &run->cred, err) == 0) {
+		run->ro.username = run->cred.username;
+		run->ro.password = run->cred.password;
+	}
+	error_init(err);
+	return 0;
+}
+
+static int open_registry(struct run *run, const char *text,
+			 struct error *err)
+{
+	int ret;
+
+	if (reference_parse(text, &run->ref, err) < 0) {
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "invalid-reference", "%s", err->message);
+		return 1;
+	}
+	run->res->canonical = reference_canonical(&run->ref);
+	run->res->source = xstrdup(reference_registry_host(&run->ref));
+	run->top_ref = reference_manifest_ref(&run->ref);
+	ret = apply_node(run, err);
+	if (ret < 0)
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "node-config-unreadable", "%s", err->message);
+	if (ret != 0)
+		return 1;
+	run->src = registry_source_new(&run->ref, &run->ro, err);
+	return run->src ? 0 : -1;
+}
+
 void check_image(const char *text, const struct check_options *opt,
 		 struct image_result *res)
 {
 	struct run run = { .opt = opt, .res = res };
 	long long started = registry_now_ms();
 	struct error err;
+	int ret;
 
 	memset(res, 0, sizeof(*res));
 	findings_init(&res->findings);
 	res->reference = xstrdup(text);
 	res->node = opt->host->platform;
 	error_init(&err);
-	if (reference_parse(text, &run.ref, &err) < 0) {
-		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
-			     "invalid-reference", "%s", err.message);
-		goto out;
-	}
-	res->canonical = reference_canonical(&run.ref);
-	res->source = xstrdup(reference_registry_host(&run.ref));
-	run.src = registry_source_new(&run.ref, opt->registry, &err);
-	if (!run.src) {
+	ret = open_offline(&run, text, &err);
+	if (ret == 1)
+		ret = open_registry(&run, text, &err);
+	if (ret < 0)
 		access_finding(&run, SIGNAL_TAG, &err);
+	if (ret != 0)
 		goto out;
-	}
 	if (take_top(&run) < 0 || take_config(&run) < 0)
 		goto out;
 	judge_config(&run);
@@ -637,5 +711,7 @@ out:
 	document_release(&run.child);
 	document_release(&run.top);
 	source_free(run.src);
+	endpoint_list_release(&run.endpoints);
+	node_credential_release(&run.cred);
 	reference_release(&run.ref);
 }

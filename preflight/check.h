@@ -12,6 +12,7 @@
 #include "verdict.h"
 
 struct host;
+struct node;
 struct registry_options;
 
 /* Which runtime's rules decide where runtimes differ. */
@@ -24,6 +25,7 @@ enum runtime_rules {
 struct check_options {
 	const struct host *host;          /* the node (or --platform) */
 	const struct registry_options *registry;
+	const struct node *node;          /* runtime setup, or NULL */
 	enum runtime_rules rules;
 	const char *const *entrypoint;    /* override argv, NULL-terminated */
 	bool strict;

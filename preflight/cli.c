@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,7 +22,10 @@
 #include "config.h"
 #include "error.h"
 #include "escape.h"
+#include "kubeadm.h"
 #include "reference.h"
+#include "node.h"
+#include "offline.h"
 #include "registry.h"
 #include "report.h"
 
@@ -47,6 +51,11 @@ struct cli {
 	char *creds_pass;
 	const char *ca_file;
 	enum runtime_rules rules;
+	bool rules_given;         /* --runtime named them */
+	const char *authfile;
+	bool kubeadm_style;       /* -o kubeadm: [ERROR ...] lines */
+	const char *kubeadm_config;
+	const char *kubernetes_version;
 	bool help;
 	bool version;
 };
@@ -78,6 +87,7 @@ static void trace_line(void *ctx, const char *line)
 enum cli_for {
 	FOR_CHECK = 1,
 	FOR_HOST = 2,
+	FOR_KUBEADM = 4,
 };
 
 struct option_help {
@@ -94,8 +104,16 @@ static const struct option_help option_help[] = {
 	{ FOR_HOST,
 	  "  --platform OS/ARCH[/VARIANT]  report that platform instead "
 	  "of this host's\n" },
+	{ FOR_KUBEADM, "  --config FILE                 the kubeadm "
+	  "configuration (under --root)\n"
+	  "  --kubernetes-version V        the Kubernetes version to "
+	  "check for\n" },
 	{ FOR_CHECK | FOR_HOST, "  -o, --output text|json        report "
 	  "format (default text)\n" },
+	{ FOR_CHECK, "  -o kubeadm                    [ERROR ...] and "
+	  "[WARNING ...] lines,\n"
+	  "                                as kubeadm's own preflight "
+	  "prints\n" },
 	{ FOR_CHECK, "  --timeout SECONDS             bound on the whole run "
 	  "(default 120)\n" },
 	{ FOR_CHECK | FOR_HOST, "  --root DIR                    read the "
@@ -117,14 +135,21 @@ static const struct option_help option_help[] = {
 	  "the\n"
 	  "                                image's (repeat for each "
 	  "argument)\n"
-	  "  --runtime any|containerd|cri-o\n"
-	  "                                whose rules decide where runtimes\n"
-	  "                                differ (default any)\n" },
+	  "  --authfile FILE               registry credentials file "
+	  "(auth.json\n"
+	  "                                or Docker config.json format)\n"
+	  "  --runtime auto|any|containerd|cri-o\n"
+	  "                                whose rules and configuration "
+	  "apply\n"
+	  "                                (default auto: the node's "
+	  "runtime)\n" },
 	{ FOR_CHECK | FOR_HOST, "  -h, --help                    this help\n" },
 };
 
 static const char overview_text[] =
 	"usage: image-preflight check [OPTIONS] IMAGE...\n"
+	"       image-preflight kubeadm [OPTIONS] [--config FILE] "
+	"[--kubernetes-version V]\n"
 	"       image-preflight host [OPTIONS]\n"
 	"       image-preflight --help | --version | help COMMAND\n"
 	"\n"
@@ -169,13 +194,16 @@ static int push(const char **list, size_t *count, const char *value,
 
 static int set_output(struct cli *c, const char *v)
 {
+	c->kubeadm_style = false;
 	if (!strcmp(v, "json"))
 		c->json = true;
 	else if (!strcmp(v, "text"))
 		c->json = false;
+	else if (!strcmp(v, "kubeadm"))
+		c->json = false, c->kubeadm_style = true;
 	else
 		return usage_error("invalid output format '%s': expected "
-				   "text or json", v);
+				   "text, json or kubeadm", v);
 	return 0;
 }
 
@@ -205,14 +233,17 @@ static int set_creds(struct cli *c, const char *v)
 
 static int set_rules(struct cli *c, const char *v)
 {
-	if (!strcmp(v, "containerd"))
+	c->rules_given = strcmp(v, "auto") != 0;
+	if (!strcmp(v, "auto"))
+		c->rules = RULES_ANY;
+	else if (!strcmp(v, "containerd"))
 		c->rules = RULES_CONTAINERD;
 	else if (!strcmp(v, "cri-o") || !strcmp(v, "crio"))
 		c->rules = RULES_CRIO;
 	else if (!strcmp(v, "any"))
 		c->rules = RULES_ANY;
 	else
-		return usage_error("invalid runtime '%s': expected any, "
+		return usage_error("invalid runtime '%s': expected auto, any, "
 				   "containerd or cri-o", v);
 	return 0;
 }
@@ -296,6 +327,7 @@ static int add_insecure(struct cli *c, const char *v)
 enum opt_id {
 	OPT_PLATFORM = 256, OPT_TIMEOUT, OPT_ROOT, OPT_STRICT, OPT_CREDS,
 	OPT_CA_FILE, OPT_INSECURE, OPT_ENTRYPOINT, OPT_RUNTIME, OPT_VERSION,
+	OPT_AUTHFILE, OPT_KUBEADM_CONFIG, OPT_KUBERNETES_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -311,6 +343,10 @@ static const struct option long_options[] = {
 	{ "insecure-registry", required_argument, NULL, OPT_INSECURE },
 	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
+	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+	{ "config", required_argument, NULL, OPT_KUBEADM_CONFIG },
+	{ "kubernetes-version", required_argument, NULL,
+	  OPT_KUBERNETES_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -348,6 +384,15 @@ static int apply_option(struct cli *c, int id, const char *arg)
 			    "--entrypoint");
 	case OPT_RUNTIME:
 		return set_rules(c, arg);
+	case OPT_AUTHFILE:
+		c->authfile = arg;
+		return 0;
+	case OPT_KUBEADM_CONFIG:
+		c->kubeadm_config = arg;
+		return 0;
+	case OPT_KUBERNETES_VERSION:
+		c->kubernetes_version = arg;
+		return 0;
 	case 'h':
 		c->help = true;
 		return 0;
@@ -488,7 +533,16 @@ static int validate(struct cli *c, int argc, char **argv,
 	if (argc == 0)
 		return usage_error("check needs at least one IMAGE");
 	for (i = 0; i < argc; i++) {
+		struct offline_ref oref = { 0 };
+		int off;
+
 		error_init(&err);
+		off = offline_parse(argv[i], &oref, &err);
+		offline_ref_release(&oref);
+		if (off < 0)
+			return usage_error("%s", err.message);
+		if (off == 0)
+			continue;
 		memset(&ref, 0, sizeof(ref));
 		if (reference_parse(argv[i], &ref, &err) < 0)
 			return usage_error("%s", err.message);
@@ -530,23 +584,70 @@ static void warn_unknowns(const struct cli *c, const struct image_result *r,
 				     r[i].findings.items[j].message);
 }
 
+/* Images are checked this many at a time. */
+#define CLI_PARALLEL 4
+
+struct work {
+	pthread_mutex_t lock;
+	size_t next;              /* the next job to take */
+	size_t count;
+	char **argv;
+	int argc;
+	const struct check_options *opt;
+	const struct host *host;
+	const struct platform *plats;
+	size_t nplat;
+	struct image_result *results;
+};
+
+/* Job k is image k % argc on platform k / argc (or this host). */
+static void *check_worker(void *arg)
+{
+	struct work *w = arg;
+
+	for (;;) {
+		struct check_options opt;
+		struct host host;
+		size_t k;
+
+		pthread_mutex_lock(&w->lock);
+		k = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (k >= w->count)
+			return NULL;
+		opt = *w->opt;
+		host = *w->host;
+		if (w->nplat) {
+			host.platform = w->plats[k / (size_t)w->argc];
+			host.overridden = true;
+		}
+		opt.host = &host;
+		check_image(w->argv[k % (size_t)w->argc], &opt, &w->results[k]);
+	}
+}
+
 /* Each image on each platform (on this host alone when there are no
-   platforms), in that order, into results; host is opt->host. */
+   platforms), in that order, into results, CLI_PARALLEL at a time. */
 static void check_all(char **argv, int argc, struct check_options *opt,
-		      struct host *host, const struct platform *plats,
+		      const struct host *host, const struct platform *plats,
 		      size_t nplat, struct image_result *results)
 {
-	size_t i, k = 0;
-	int a;
+	struct work w = { .argv = argv, .argc = argc, .opt = opt,
+			  .host = host, .plats = plats, .nplat = nplat,
+			  .results = results };
+	pthread_t threads[CLI_PARALLEL];
+	size_t i, started = 0;
 
-	for (i = 0; i < (nplat ? nplat : 1); i++) {
-		if (nplat) {
-			host->platform = plats[i];
-			host->overridden = true;
-		}
-		for (a = 0; a < argc; a++, k++)
-			check_image(argv[a], opt, &results[k]);
-	}
+	w.count = (nplat ? nplat : 1) * (size_t)argc;
+	pthread_mutex_init(&w.lock, NULL);
+	for (i = 0; i < CLI_PARALLEL && i < w.count; i++)
+		if (pthread_create(&threads[i], NULL, check_worker, &w) == 0)
+			started++;
+	if (!started)
+		check_worker(&w);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	pthread_mutex_destroy(&w.lock);
 }
 
 static void print_report(const struct cli *c, const struct host *host,
@@ -560,6 +661,8 @@ static void print_report(const struct cli *c, const struct host *host,
 	style.strict = c->strict;
 	if (c->json)
 		report_check_json(stdout, host, results, n, &style);
+	else if (c->kubeadm_style)
+		report_check_kubeadm(stdout, results, n);
 	else
 		report_check_text(stdout, host, results, n, &style);
 	fflush(stdout);
@@ -567,25 +670,25 @@ static void print_report(const struct cli *c, const struct host *host,
 
 static int run_checks(struct cli *c, int argc, char **argv,
 		      const struct host *base, const struct platform *plats,
-		      size_t nplat)
+		      size_t nplat, const struct node *node)
 {
 	size_t n = (nplat ? nplat : 1) * (size_t)argc, i;
 	struct image_result *results = xcalloc(n, sizeof(*results));
 	enum verdict *verdicts = xcalloc(n, sizeof(*verdicts));
 	struct registry_options ro;
 	struct check_options opt = { 0 };
-	struct host host = *base;
 	int status;
 
 	fill_registry_options(c, &ro);
 	ro.cache = cache_new();
-	opt.host = &host;
+	opt.host = base;
 	opt.registry = &ro;
+	opt.node = node;
 	opt.rules = c->rules;
 	opt.strict = c->strict;
 	c->entrypoint[c->entrypoint_count] = NULL;
 	opt.entrypoint = c->entrypoint_count ? c->entrypoint : NULL;
-	check_all(argv, argc, &opt, &host, plats, nplat, results);
+	check_all(argv, argc, &opt, base, plats, nplat, results);
 	print_report(c, base, results, n);
 	warn_unknowns(c, results, n);
 	for (i = 0; i < n; i++)
@@ -599,12 +702,41 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	return status;
 }
 
+/*
+ * The node's runtime and its configuration. Unless --runtime named them,
+ * the rules are the detected runtime's; with none detected, those of
+ * any runtime (fail what any of them refuses).
+ */
+static int load_node(struct cli *c, struct node *node)
+{
+	enum node_runtime forced = NODE_RUNTIME_UNKNOWN;
+	struct error err;
+
+	if (c->rules_given && c->rules == RULES_CONTAINERD)
+		forced = NODE_RUNTIME_CONTAINERD;
+	else if (c->rules_given && c->rules == RULES_CRIO)
+		forced = NODE_RUNTIME_CRIO;
+	error_init(&err);
+	if (node_load(node, c->root ? c->root : "", forced, c->authfile,
+		      &err) < 0) {
+		diag("error", "%s", err.message);
+		return -1;
+	}
+	if (!c->rules_given && node->runtime == NODE_RUNTIME_CONTAINERD)
+		c->rules = RULES_CONTAINERD;
+	else if (!c->rules_given && node->runtime == NODE_RUNTIME_CRIO)
+		c->rules = RULES_CRIO;
+	return 0;
+}
+
 static int cmd_check(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
+	struct node node;
 	struct host host;
 	const char *env;
 	size_t nplat;
+	int status;
 
 	if (validate(c, argc, argv, plats, &nplat) < 0)
 		return EXIT_USAGE;
@@ -612,9 +744,72 @@ static int cmd_check(struct cli *c, int argc, char **argv)
 	env = getenv("IMAGE_PREFLIGHT_CREDS");
 	if (!c->creds_user && env && *env && set_creds(c, env) < 0)
 		return EXIT_USAGE;
-	if (detect_host(c, &host) < 0)
+	if (detect_host(c, &host) < 0 || load_node(c, &node) < 0)
 		return EXIT_USAGE;
-	return run_checks(c, argc, argv, &host, plats, nplat);
+	status = run_checks(c, argc, argv, &host, plats, nplat, &node);
+	node_release(&node);
+	return status;
+}
+
+/* Every image kubeadm would use here, and the runtime's sandbox image. */
+static char **kubeadm_images(struct cli *c, const struct node *node,
+			     int *count)
+{
+	struct kubeadm_options o = { 0 };
+	struct kubeadm_images list = { 0 };
+	const char *sandbox = node_sandbox_image(node);
+	struct error err;
+	char **refs;
+	size_t i, n = 0;
+
+	o.root = c->root ? c->root : "";
+	o.config_file = c->kubeadm_config;
+	o.kubernetes_version = c->kubernetes_version;
+	error_init(&err);
+	if (kubeadm_list_images(&o, &list, &err) < 0) {
+		diag("error", "cannot list kubeadm's images: %s", err.message);
+		return NULL;
+	}
+	refs = xcalloc(list.count + 2, sizeof(*refs));
+	for (i = 0; i < list.count; i++)
+		refs[n++] = xstrdup(list.items[i].reference);
+	for (i = 0; sandbox && i < n && strcmp(refs[i], sandbox); i++)
+		;
+	if (sandbox && i == n)
+		refs[n++] = xstrdup(sandbox);
+	if (c->verbosity >= 0)
+		diag("info", "%zu images for Kubernetes %s (from %s)%s%s", n,
+		     list.version[0] ? list.version : "?", list.source,
+		     sandbox ? ", sandbox image from the runtime: " : "",
+		     sandbox ? sandbox : "");
+	kubeadm_images_release(&list);
+	*count = (int)n;
+	return refs;
+}
+
+static int cmd_kubeadm(struct cli *c, int argc, char **argv)
+{
+	struct platform plats[CLI_LIST_MAX];
+	struct node node;
+	struct host host;
+	size_t nplat;
+	char **refs;
+	int n = 0, status = EXIT_USAGE;
+
+	if (argc > 0)
+		return usage_error("kubeadm takes no IMAGE, got '%s'",
+				   argv[0]), EXIT_USAGE;
+	if (parse_platforms(c, plats, &nplat) < 0 ||
+	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
+		return EXIT_USAGE;
+	refs = kubeadm_images(c, &node, &n);
+	if (refs)
+		status = run_checks(c, n, refs, &host, plats, nplat, &node);
+	for (int i = 0; refs && i < n; i++)
+		free(refs[i]);
+	free(refs);
+	node_release(&node);
+	return status;
 }
 
 struct command {
@@ -636,6 +831,18 @@ static const struct command commands[] = {
 	  "would pull, and checks the entrypoint's ELF header against the\n"
 	  "node. One verdict per image and platform: PASS, WARN, FAIL or\n"
 	  "UNKNOWN.\n",
+	  "Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, "
+	  "3 usage.\n" },
+	{ "kubeadm", cmd_kubeadm, "the same for every image kubeadm uses",
+	  FOR_CHECK | FOR_KUBEADM,
+	  "usage: image-preflight kubeadm [OPTIONS] [--config FILE]\n"
+	  "                               [--kubernetes-version V]\n"
+	  "\n"
+	  "Checks every image kubeadm would use on this node (control\n"
+	  "plane, etcd, CoreDNS, kube-proxy, pause) and the runtime's\n"
+	  "sandbox image: the list comes from `kubeadm config images list`\n"
+	  "when kubeadm is installed, else from the configuration file and\n"
+	  "a table of kubeadm's versions.\n",
 	  "Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, "
 	  "3 usage.\n" },
 	{ "host", cmd_host, "what this node is, as the checker sees it",

@@ -246,6 +246,11 @@ static void set_options(struct http_stream *s, const struct http_request *q)
 		curl_easy_setopt(e, CURLOPT_CAINFO, q->ca_file);
 		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
 	}
+	if (q->client_cert) {
+		curl_easy_setopt(e, CURLOPT_SSLCERT, q->client_cert);
+		if (q->client_key)
+			curl_easy_setopt(e, CURLOPT_SSLKEY, q->client_key);
+	}
 	if (q->insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -307,6 +312,8 @@ static struct http_stream *stream_start(struct http_client *c,
 	set_options(s, q);
 	add_header(s, "Accept", q->accept);
 	add_header(s, "Authorization", q->authorization);
+	for (size_t i = 0; i < q->header_count; i++)
+		s->headers = curl_slist_append(s->headers, q->headers[i]);
 	/* no "Expect: 100-continue" and no compressed manifests */
 	s->headers = curl_slist_append(s->headers, "Expect:");
 	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);

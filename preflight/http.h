@@ -29,6 +29,10 @@ struct http_request {
 	const char *accept;          /* or NULL */
 	const char *range;           /* "bytes=0-99", or NULL */
 	const char *ca_file;         /* or NULL */
+	const char *client_cert;     /* TLS client certificate, or NULL */
+	const char *client_key;      /* its key, or NULL (in the cert) */
+	char *const *headers;        /* more "Name: value" headers */
+	size_t header_count;
 	bool insecure;               /* do not verify TLS */
 	size_t body_limit;           /* for 2xx bodies of whole transfers */
 	const char *limit_name;

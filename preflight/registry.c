@@ -22,6 +22,7 @@
 #include "escape.h"
 #include "http.h"
 #include "manifest.h"
+#include "mirrors.h"
 #include "reference.h"
 #include "source.h"
 
@@ -35,16 +36,38 @@ static const char manifest_accept[] =
 	MT_DOCKER_MANIFEST ", " MT_DOCKER_SCHEMA1_SIGNED ";q=0.5, "
 	MT_DOCKER_SCHEMA1 ";q=0.5";
 
+/*
+ * One host the node's runtime tries, in order: mirrors from its
+ * configuration, then the registry itself (containerd hosts.md, CRI-O
+ * registries.conf). Each has its own scheme, TLS and credentials.
+ */
+struct target {
+	char *domain;          /* host[:port] to contact */
+	char *repository;      /* the repository to ask it for */
+	char *prefix;          /* API path prefix, "/v2" by default */
+	char *query;           /* "?ns=docker.io" for a mirror, or "" */
+	char *scheme;          /* "https" or "http", NULL until known */
+	bool loopback;
+	bool insecure;         /* plain HTTP and unverified TLS allowed */
+	bool plain_http;       /* may fall back to plain HTTP */
+	bool mirror;
+	bool can_resolve;
+	bool can_pull;
+	char *ca_file;
+	char *client_cert;
+	char *client_key;
+	char **headers;        /* "Name: value" */
+	size_t header_count;
+	char *authorization;   /* header value once authenticated */
+};
+
 struct registry {
 	struct source base;
 	struct registry_options opt;
 	struct http_client *http;
-	char *domain;          /* as in the reference, with port */
-	char *repository;
-	char *scheme;          /* "https" or "http", NULL until known */
-	bool loopback;
-	bool insecure;         /* plain HTTP and unverified TLS allowed */
-	char *authorization;   /* header value once authenticated */
+	struct target *targets;
+	size_t target_count;
+	struct target *t;      /* the one being talked to */
 	/* the start of each layer read, so that reading it again (a file
 	   seen before the one looked for) costs no second download */
 	struct layer_prefix *prefixes;
@@ -82,14 +105,10 @@ static void trace(struct registry *r, const char *fmt, ...)
 	r->opt.trace(r->opt.trace_ctx, line);
 }
 
-/* The base URL "scheme://domain". */
+/* The base URL "scheme://domain" of the current target. */
 static char *base_url(struct registry *r, const char *scheme)
 {
-	const char *host = r->domain;
-
-	if (!strcmp(host, "docker.io"))
-		host = "registry-1.docker.io";
-	return xasprintf("%s://%s", scheme, host);
+	return xasprintf("%s://%s", scheme, r->t->domain);
 }
 
 /* scheme://host:port of a URL, for same-origin checks; caller frees. */
@@ -237,7 +256,7 @@ static char *token_url(struct registry *r, const struct challenge *c)
 	const char *sep = strchr(c->realm, '?') ? "&" : "?";
 
 	scope = c->scope ? xstrdup(c->scope) :
-		xasprintf("repository:%s:pull", r->repository);
+		xasprintf("repository:%s:pull", r->t->repository);
 	escaped_scope = curl_easy_escape(NULL, scope, 0);
 	if (c->service)
 		escaped_service = curl_easy_escape(NULL, c->service, 0);
@@ -254,11 +273,16 @@ static char *token_url(struct registry *r, const struct challenge *c)
 
 static bool insecure_for_url(struct registry *r, const char *url);
 
+static bool host_is_loopback(const char *host)
+{
+	return !strncmp(host, "localhost", 9) || !strncmp(host, "127.", 4) ||
+	       !strncmp(host, "[::1]", 5);
+}
+
 static bool url_is_loopback(const char *url)
 {
 	char *host = url_host(url);
-	bool yes = !strncmp(host, "localhost", 9) ||
-		   !strncmp(host, "127.", 4) || !strncmp(host, "[::1]", 5);
+	bool yes = host_is_loopback(host);
 
 	free(host);
 	return yes;
@@ -303,9 +327,9 @@ static int fetch_token(struct registry *r, const struct challenge *c,
 			resp.status >= 500 ? ERROR_REGISTRY : ERROR_AUTH;
 		goto out;
 	}
-	free(r->authorization);
-	r->authorization = NULL;
-	ret = parse_token(&resp.body, &r->authorization, err);
+	free(r->t->authorization);
+	r->t->authorization = NULL;
+	ret = parse_token(&resp.body, &r->t->authorization, err);
 out:
 	http_response_release(&resp);
 	if (basic) {
@@ -326,27 +350,27 @@ static int authenticate(struct registry *r, const char *header,
 	if (!header)
 		return error_set(err, ERROR_AUTH,
 				 "registry '%s' answered 401 without a challenge",
-				 r->domain);
+				 r->t->domain);
 	if (challenge_parse(header, &c, err) < 0) {
 		err->category = ERROR_AUTH;
-		error_prefix(err, "registry '%s'", r->domain);
+		error_prefix(err, "registry '%s'", r->t->domain);
 		goto out;
 	}
 	if (c.scheme == CHALLENGE_BEARER) {
 		ret = fetch_token(r, &c, err);
 	} else if (c.scheme == CHALLENGE_BASIC && r->opt.username) {
-		free(r->authorization);
-		r->authorization = basic_authorization(r->opt.username,
+		free(r->t->authorization);
+		r->t->authorization = basic_authorization(r->opt.username,
 						       r->opt.password);
 		ret = 0;
 	} else if (c.scheme == CHALLENGE_BASIC) {
 		error_set(err, ERROR_AUTH,
 			  "registry '%s' requires credentials (basic auth) "
-			  "and none are configured", r->domain);
+			  "and none are configured", r->t->domain);
 	} else {
 		error_set(err, ERROR_AUTH,
 			  "registry '%s' asks for an unsupported auth scheme",
-			  r->domain);
+			  r->t->domain);
 	}
 out:
 	challenge_release(&c);
@@ -362,6 +386,9 @@ static bool insecure_for_url(struct registry *r, const char *url)
 	for (i = 0; i < r->opt.insecure_count; i++)
 		if (!strcmp(host, r->opt.insecure_hosts[i]))
 			insecure = true;
+	/* the node's configuration says so for this host */
+	if (r->t->insecure && !strcmp(host, r->t->domain))
+		insecure = true;
 	free(host);
 	return insecure;
 }
@@ -437,7 +464,7 @@ static void attempt_reset(struct attempt *a)
 
 static bool same_origin_as_registry(struct registry *r, const char *url)
 {
-	char *home = base_url(r, r->scheme ? r->scheme : "https");
+	char *home = base_url(r, r->t->scheme ? r->t->scheme : "https");
 	char *a = url_origin(url), *b = url_origin(home);
 	bool same = a && b && !strcmp(a, b);
 
@@ -457,15 +484,20 @@ static int send_once(struct registry *r, const struct call *c,
 	q.url = a->url;
 	q.accept = c->accept;
 	q.range = c->range;
-	q.ca_file = r->opt.ca_file;
+	q.ca_file = r->t->ca_file ? r->t->ca_file : r->opt.ca_file;
 	q.insecure = insecure_for_url(r, a->url);
 	q.body_limit = c->body_limit;
 	q.limit_name = c->limit_name;
 	q.deadline_ms = r->opt.deadline_ms;
 	/* The registry's credentials go to the registry only, never to a
 	   host a redirect points at. */
-	if (same_origin_as_registry(r, a->url))
-		q.authorization = r->authorization;
+	if (same_origin_as_registry(r, a->url)) {
+		q.authorization = r->t->authorization;
+		q.client_cert = r->t->client_cert;
+		q.client_key = r->t->client_key;
+		q.headers = r->t->headers;
+		q.header_count = r->t->header_count;
+	}
 	trace(r, "%s %s%s%s%s", c->method, a->url, c->range ? " range " : "",
 	      c->range ? c->range : "", q.authorization ? " (auth)" : "");
 	http_response_release(&a->resp);
@@ -500,7 +532,7 @@ static int follow_redirect(struct registry *r, const struct call *c,
 				 "%s: redirect to an invalid location",
 				 c->what);
 	if (!strncmp(a->url, "https:", 6) && strncmp(next, "https:", 6) &&
-	    !insecure_for_url(r, next) && !r->loopback) {
+	    !insecure_for_url(r, next) && !r->t->loopback) {
 		free(next);
 		return error_set(err, ERROR_REGISTRY,
 				 "%s: redirect from https to plain http "
@@ -517,11 +549,12 @@ static int follow_redirect(struct registry *r, const struct call *c,
 static const char *first_scheme(struct registry *r, bool *may_fall_back)
 {
 	*may_fall_back = false;
-	if (r->scheme)
-		return r->scheme;
+	if (r->t->scheme)
+		return r->t->scheme;
 	/* As containerd: a loopback registry (or one configured insecure)
 	   is tried over HTTPS first, then over plain HTTP. */
-	*may_fall_back = r->loopback || r->insecure;
+	*may_fall_back = r->t->loopback || r->t->insecure ||
+			 r->t->plain_http;
 	return "https";
 }
 
@@ -534,23 +567,23 @@ static enum next_step on_transport_error(struct registry *r,
 {
 	/* Only a server that does not speak TLS at all sends us to plain
 	   HTTP; a certificate that fails verification never does. */
-	if (*fall_back && !r->scheme && !strcmp(err->code, "tls-handshake")) {
+	if (*fall_back && !r->t->scheme && !strcmp(err->code, "tls-handshake")) {
 		trace(r, "  https failed (%s); trying plain http", err->message);
 		*fall_back = false;
-		r->scheme = xstrdup("http");
+		r->t->scheme = xstrdup("http");
 		return STEP_RETRY;
 	}
 	if (!strcmp(err->code, "tls-verify")) {
 		error_prefix(err, "%s: TLS certificate of %s not trusted "
 			     "(add its CA with --ca-file, or name it with "
-			     "--insecure-registry)", c->what, r->domain);
+			     "--insecure-registry)", c->what, r->t->domain);
 		return STEP_FAIL;
 	}
 	if (tries < REGISTRY_TRIES_MAX && time_for(r, backoff_ms(tries))) {
 		sleep_ms(backoff_ms(tries));
 		return STEP_RETRY;
 	}
-	error_prefix(err, "%s: cannot reach %s", c->what, r->domain);
+	error_prefix(err, "%s: cannot reach %s", c->what, r->t->domain);
 	return STEP_FAIL;
 }
 
@@ -622,7 +655,7 @@ static int registry_call(struct registry *r, const struct call *c,
 
 	first_scheme(r, &fall_back);
 	for (;;) {
-		const char *scheme = r->scheme ? r->scheme : "https";
+		const char *scheme = r->t->scheme ? r->t->scheme : "https";
 		char *home = base_url(r, scheme);
 
 		attempt_reset(a);
@@ -636,8 +669,8 @@ static int registry_call(struct registry *r, const struct call *c,
 							  tries, err);
 				goto decided;
 			}
-			if (!r->scheme)
-				r->scheme = xstrdup(scheme);
+			if (!r->t->scheme)
+				r->t->scheme = xstrdup(scheme);
 			if (!is_redirect(a->resp.status))
 				break;
 			if (follow_redirect(r, c, a, &hops, err) < 0)
@@ -660,7 +693,8 @@ static bool is_digest(const char *ref)
 
 static char *api_path(struct registry *r, const char *kind, const char *ref)
 {
-	return xasprintf("/v2/%s/%s/%s", r->repository, kind, ref);
+	return xasprintf("%s/%s/%s/%s%s", r->t->prefix, r->t->repository,
+			 kind, ref, r->t->query);
 }
 
 /* HEAD a tag for its digest; *digest stays NULL when HEAD is refused or
@@ -673,7 +707,7 @@ static int resolve_tag(struct registry *r, const char *tag, char **digest,
 	struct call c = { .method = "HEAD", .accept = manifest_accept };
 	char what[512], *path = api_path(r, "manifests", tag);
 
-	snprintf(what, sizeof(what), "manifest '%s:%s'", r->repository, tag);
+	snprintf(what, sizeof(what), "manifest '%s:%s'", r->t->repository, tag);
 	c.path = path;
 	c.what = what;
 	http_response_init(&a.resp);
@@ -730,7 +764,7 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 /* The run's cache key of a digest in this registry's repository. */
 static char *cache_key(struct registry *r, const char *digest)
 {
-	return xasprintf("%s/%s@%s", r->domain, r->repository, digest);
+	return xasprintf("%s/%s@%s", r->t->domain, r->t->repository, digest);
 }
 
 /* A manifest already fetched (and verified) in this run. */
@@ -738,17 +772,14 @@ static bool manifest_from_cache(struct registry *r, const char *digest,
 				struct fetched *out)
 {
 	char *key = cache_key(r, digest);
-	const struct cache_entry *e = cache_get(r->opt.cache, key);
+	bool hit = cache_copy(r->opt.cache, key, MANIFEST_BYTES_MAX,
+			      &out->body, &out->content_type, &out->host);
 
 	free(key);
-	if (!e)
+	if (!hit)
 		return false;
 	trace(r, "%s: already fetched in this run", digest);
-	buf_append(&out->body, e->data, e->len, MANIFEST_BYTES_MAX,
-		   "MANIFEST_BYTES_MAX", NULL);
-	out->content_type = e->content_type ? xstrdup(e->content_type) : NULL;
 	out->digest = xstrdup(digest);
-	out->host = xstrdup(e->host);
 	return true;
 }
 
@@ -763,10 +794,9 @@ static void remember(struct registry *r, const char *digest,
 	free(key);
 }
 
-static int registry_fetch_manifest(struct source *s, const char *ref,
-				   struct fetched *out, struct error *err)
+static int fetch_manifest_here(struct registry *r, const char *ref,
+			       struct fetched *out, struct error *err)
 {
-	struct registry *r = (struct registry *)s;
 	struct call c = { .method = "GET", .accept = manifest_accept };
 	struct attempt a = { 0 };
 	char what[512], *resolved = NULL, *path;
@@ -781,7 +811,7 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 		return 0;
 	}
 	path = api_path(r, "manifests", resolved ? resolved : ref);
-	snprintf(what, sizeof(what), "manifest '%s%s%s'", r->repository,
+	snprintf(what, sizeof(what), "manifest '%s%s%s'", r->t->repository,
 		 is_digest(ref) ? "@" : ":", ref);
 	c.path = path;
 	c.what = what;
@@ -796,6 +826,7 @@ static int registry_fetch_manifest(struct source *s, const char *ref,
 	out->header_digest = a.resp.docker_digest ?
 		xstrdup(a.resp.docker_digest) : NULL;
 	out->host = url_host(a.url);
+	out->mirror = r->t->mirror;
 	ret = check_manifest_digest(r, resolved ? resolved : ref, out, err);
 	if (ret == 0)
 		remember(r, out->digest, &out->body, out->content_type,
@@ -807,25 +838,71 @@ out:
 	return ret;
 }
 
+/*
+ * The hosts the runtime tries, in its order, for one fetch: those that
+ * may resolve tags for a tag, those that may pull for a digest. A host
+ * that fails is skipped, as containerd and CRI-O do, except when its
+ * content does not match its digest: that fails the node's pull too.
+ */
+static bool may_serve(const struct target *t, bool resolve)
+{
+	return resolve ? t->can_resolve : t->can_pull;
+}
+
+static int next_target(struct registry *r, size_t *i, bool resolve)
+{
+	while (*i < r->target_count && !may_serve(&r->targets[*i], resolve))
+		(*i)++;
+	if (*i >= r->target_count)
+		return -1;
+	r->t = &r->targets[(*i)++];
+	return 0;
+}
+
+static int no_target(struct registry *r, bool resolve, struct error *err)
+{
+	return error_set(err, ERROR_REGISTRY,
+			 "no host configured for '%s' may %s",
+			 r->targets[0].repository,
+			 resolve ? "resolve a tag" : "pull by digest");
+}
+
+static int registry_fetch_manifest(struct source *s, const char *ref,
+				   struct fetched *out, struct error *err)
+{
+	struct registry *r = (struct registry *)s;
+	bool resolve = !is_digest(ref);
+	size_t i = 0;
+	int tried = 0;
+
+	while (next_target(r, &i, resolve) == 0) {
+		error_init(err);
+		tried++;
+		if (fetch_manifest_here(r, ref, out, err) == 0)
+			return 0;
+		fetched_release(out);
+		if (err->category == ERROR_DIGEST)
+			return -1;
+		trace(r, "%s: %s", r->t->domain, err->message);
+	}
+	return tried ? -1 : no_target(r, resolve, err);
+}
+
 static bool blob_from_cache(struct registry *r, const char *digest,
 			    size_t limit, struct buf *out)
 {
 	char *key = cache_key(r, digest);
-	const struct cache_entry *e = cache_get(r->opt.cache, key);
+	bool hit = cache_copy(r->opt.cache, key, limit, out, NULL, NULL);
 
 	free(key);
-	if (!e || e->len > limit)
-		return false;
-	trace(r, "%s: already fetched in this run", digest);
-	buf_append(out, e->data, e->len, limit, "cache", NULL);
-	return true;
+	if (hit)
+		trace(r, "%s: already fetched in this run", digest);
+	return hit;
 }
 
-static int registry_fetch_blob(struct source *s, const char *digest,
-			       size_t limit, struct buf *out,
-			       struct error *err)
+static int fetch_blob_here(struct registry *r, const char *digest,
+			   size_t limit, struct buf *out, struct error *err)
 {
-	struct registry *r = (struct registry *)s;
 	struct call c = { .method = "GET" };
 	struct attempt a = { 0 };
 	char what[512], *path = api_path(r, "blobs", digest), *got = NULL;
@@ -868,6 +945,26 @@ out:
 	free(got);
 	free(path);
 	return ret;
+}
+
+static int registry_fetch_blob(struct source *s, const char *digest,
+			       size_t limit, struct buf *out,
+			       struct error *err)
+{
+	struct registry *r = (struct registry *)s;
+	size_t i = 0;
+	int tried = 0;
+
+	while (next_target(r, &i, false) == 0) {
+		error_init(err);
+		tried++;
+		if (fetch_blob_here(r, digest, limit, out, err) == 0)
+			return 0;
+		if (err->category == ERROR_DIGEST)
+			return -1;
+		trace(r, "%s: %s", r->t->domain, err->message);
+	}
+	return tried ? -1 : no_target(r, false, err);
 }
 
 /*
@@ -1138,6 +1235,118 @@ static void registry_get_stats(struct source *s, struct source_stats *out)
 	out->layer_bytes = r->layer_bytes;
 }
 
+static struct target *add_target(struct registry *r, const char *domain,
+				 const char *repository)
+{
+	struct target *t;
+
+	r->targets = xrealloc(r->targets,
+			      (r->target_count + 1) * sizeof(*r->targets));
+	t = &r->targets[r->target_count++];
+	memset(t, 0, sizeof(*t));
+	t->domain = xstrdup(domain);
+	t->repository = xstrdup(repository);
+	t->prefix = xstrdup("/v2");
+	t->query = xstrdup("");
+	t->loopback = host_is_loopback(domain);
+	t->can_resolve = t->can_pull = true;
+	for (size_t i = 0; i < r->opt.insecure_count; i++)
+		if (!strcmp(r->opt.insecure_hosts[i], domain))
+			t->insecure = true;
+	return t;
+}
+
+/* scheme://host[:port] of an endpoint into scheme and domain. */
+static int split_url(const char *url, char **scheme, char **domain)
+{
+	const char *sep = strstr(url, "://");
+
+	if (!sep || strchr(sep + 3, '/'))
+		return -1;
+	*scheme = xstrndup(url, (size_t)(sep - url));
+	*domain = xstrdup(sep + 3);
+	return 0;
+}
+
+static void add_endpoint(struct registry *r, const struct endpoint *e,
+			 const char *repository)
+{
+	char *scheme = NULL, *domain = NULL;
+	struct target *t;
+
+	if (split_url(e->url, &scheme, &domain) < 0)
+		return;
+	t = add_target(r, domain, e->rewritten_path ? e->rewritten_path :
+		       repository);
+	if (!strcmp(scheme, "http"))
+		t->scheme = xstrdup("http");
+	free(t->prefix);
+	t->prefix = xstrdup(e->path ? e->path : "/v2");
+	free(t->query);
+	t->query = e->ns ? xasprintf("?ns=%s", e->ns) : xstrdup("");
+	t->mirror = e->mirror;
+	t->can_resolve = e->can_resolve;
+	t->can_pull = e->can_pull;
+	t->plain_http = e->plain_http;
+	t->insecure = t->insecure || e->skip_verify;
+	t->ca_file = e->ca_count ? xstrdup(e->ca_files[0]) : NULL;
+	if (e->client_count) {
+		t->client_cert = xstrdup(e->clients[0].cert);
+		t->client_key = e->clients[0].key ?
+			xstrdup(e->clients[0].key) : NULL;
+	}
+	t->headers = xcalloc(e->header_count + 1, sizeof(char *));
+	for (size_t i = 0; i < e->header_count; i++)
+		t->headers[i] = xstrdup(e->headers[i]);
+	t->header_count = e->header_count;
+	free(scheme);
+	free(domain);
+}
+
+/* CRI-O: a digest-only mirror serves only references by digest, a
+   tag-only one only references by tag. */
+static bool endpoint_applies(const struct endpoint *e, bool by_digest)
+{
+	return !(e->digest_only && !by_digest) && !(e->tag_only && by_digest);
+}
+
+static void build_targets(struct registry *r, const struct reference *ref)
+{
+	const struct endpoint_list *l = r->opt.endpoints;
+
+	for (size_t i = 0; l && i < l->count; i++)
+		if (endpoint_applies(&l->items[i], ref->digest != NULL))
+			add_endpoint(r, &l->items[i], ref->path);
+	if (!r->target_count)
+		add_target(r, reference_registry_host(ref), ref->path);
+	r->t = &r->targets[0];
+}
+
+static void free_targets(struct registry *r)
+{
+	for (size_t i = 0; i < r->target_count; i++) {
+		struct target *t = &r->targets[i];
+
+		free(t->domain);
+		free(t->repository);
+		free(t->prefix);
+		free(t->query);
+		free(t->scheme);
+		free(t->ca_file);
+		free(t->client_cert);
+		free(t->client_key);
+		for (size_t k = 0; k < t->header_count; k++)
+			free(t->headers[k]);
+		free(t->headers);
+		if (t->authorization) {
+			explicit_bzero(t->authorization,
+				       strlen(t->authorization));
+			free(t->authorization);
+		}
+	}
+	free(r->targets);
+}
+
 static void registry_free(struct source *s)
 {
 	struct registry *r = (struct registry *)s;
@@ -1148,13 +1357,7 @@ static void registry_free(struct source *s)
 		buf_release(&r->prefixes[i].bytes);
 	}
 	free(r->prefixes);
-	free(r->domain);
-	free(r->repository);
-	free(r->scheme);
-	if (r->authorization) {
-		explicit_bzero(r->authorization, strlen(r->authorization));
-		free(r->authorization);
-	}
+	free_targets(r);
 	free(r->base.name);
 	free(r);
 }
@@ -1172,7 +1375,6 @@ struct source *registry_source_new(const struct reference *ref,
 				   struct error *err)
 {
 	struct registry *r = xcalloc(1, sizeof(*r));
-	size_t i;
 
 	r->base.ops = &registry_ops;
 	r->opt = *opt;
@@ -1182,12 +1384,8 @@ struct source *registry_source_new(const struct reference *ref,
 		error_set(err, ERROR_INTERNAL, "cannot start libcurl");
 		return NULL;
 	}
-	r->domain = xstrdup(ref->domain);
-	r->repository = xstrdup(ref->path);
-	r->base.name = xstrdup(reference_registry_host(ref));
-	r->loopback = reference_is_loopback(ref);
-	for (i = 0; i < opt->insecure_count; i++)
-		if (!strcmp(opt->insecure_hosts[i], r->domain))
-			r->insecure = true;
+	build_targets(r, ref);
+	r->base.name = xstrdup(r->t->domain);
+	r->base.mirror = r->t->mirror;
 	return &r->base;
 }

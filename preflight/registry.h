@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 struct cache;
+struct endpoint_list;
 struct error;
 struct source;
 struct reference;
@@ -37,6 +38,9 @@ struct registry_options {
 	long long deadline_ms;    /* CLOCK_MONOTONIC ms; 0 = none */
 	bool no_ranges;           /* read layers with one streamed GET */
 	struct cache *cache;      /* documents fetched in this run, or NULL */
+	/* where the node's runtime pulls from (mirrors, then the registry);
+	   NULL: the reference's registry alone */
+	const struct endpoint_list *endpoints;
 	/* Called with one line per request when set (-v); never secrets. */
 	void (*trace)(void *ctx, const char *line);
 	void *trace_ctx;

@@ -184,6 +184,39 @@ void report_check_text(FILE *out, const struct host *host,
 	}
 }
 
+/* The finding that says most about an image: its first (findings are
+   sorted, most severe first). */
+static const char *headline(const struct image_result *r)
+{
+	return r->findings.count ? r->findings.items[0].message :
+		"no finding";
+}
+
+void report_check_kubeadm(FILE *out, const struct image_result *results,
+			  size_t count)
+{
+	size_t i, bad = 0, warn = 0;
+	char *ref;
+
+	for (i = 0; i < count; i++) {
+		const struct image_result *r = &results[i];
+		const char *level = r->verdict == VERDICT_FAIL ? "ERROR" :
+			r->verdict == VERDICT_PASS ? NULL : "WARNING";
+
+		if (!level)
+			continue;
+		bad += r->verdict == VERDICT_FAIL;
+		warn += r->verdict != VERDICT_FAIL;
+		ref = escape_text(r->reference, strlen(r->reference), 1024);
+		fprintf(out, "\t[%s ImagePreflight]: %s: %s: %s\n", level, ref,
+			verdict_name(r->verdict), headline(r));
+		free(ref);
+	}
+	fprintf(out, "[preflight] %zu image%s checked: %zu error%s, %zu "
+		"warning%s\n", count, count == 1 ? "" : "s", bad,
+		bad == 1 ? "" : "s", warn, warn == 1 ? "" : "s");
+}
+
 /* JSON helpers: every string is escaped so jansson always accepts it. */
 static json_t *jstr(const char *s)
 {

@@ -25,6 +25,12 @@ int report_check_json(FILE *out, const struct host *host,
 		      const struct image_result *results, size_t count,
 		      const struct report_style *style);
 
+/* kubeadm's preflight style: one "[ERROR ImagePreflight]: ..." line per
+   failing image, "[WARNING ImagePreflight]: ..." per warning or
+   unknown, and one summary line. */
+void report_check_kubeadm(FILE *out, const struct image_result *results,
+			  size_t count);
+
 void report_host_text(FILE *out, const struct host *host);
 int report_host_json(FILE *out, const struct host *host);
 

@@ -19,6 +19,7 @@ struct fetched {
 	char *digest;          /* sha256 of body, "sha256:<hex>" */
 	char *header_digest;   /* Docker-Content-Digest, NULL if none */
 	char *host;            /* the host that answered */
+	bool mirror;           /* that host is a mirror */
 	/* Set when the bytes did not hash to this digest but were served as
 	   signed schema 1, whose digest covers the payload only: valid only
 	   if the body really is schema 1. */
