@@ -482,28 +482,6 @@ static int parse_platforms(const struct cli *c, struct platform *plats,
 	return 0;
 }
 
-static int cmd_host(struct cli *c, int argc, char **argv)
-{
-	struct platform plats[CLI_LIST_MAX];
-	struct host host;
-	size_t nplat;
-
-	if (argc > 0)
-		return usage_error("host takes no arguments, got '%s'",
-				   argv[0]), EXIT_USAGE;
-	if (parse_platforms(c, plats, &nplat) < 0 ||
-	    detect_host(c, &host) < 0)
-		return EXIT_USAGE;
-	if (nplat) {
-		host.platform = plats[0];
-		host.overridden = true;
-	}
-	if (c->json)
-		report_host_json(stdout, &host);
-	else
-		report_host_text(stdout, &host);
-	return EXIT_PASS;
-}
 
 /* Drop repeated IMAGE arguments (the same text), keeping the first of
    each in order; returns how many are left. */
@@ -727,6 +705,33 @@ static int load_node(struct cli *c, struct node *node)
 	else if (!c->rules_given && node->runtime == NODE_RUNTIME_CRIO)
 		c->rules = RULES_CRIO;
 	return 0;
+}
+
+static int cmd_host(struct cli *c, int argc, char **argv)
+{
+	struct platform plats[CLI_LIST_MAX];
+	struct host host;
+	struct node node;
+	size_t nplat;
+
+	if (argc > 0)
+		return usage_error("host takes no arguments, got '%s'",
+				   argv[0]), EXIT_USAGE;
+	if (parse_platforms(c, plats, &nplat) < 0 ||
+	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
+		return EXIT_USAGE;
+	if (nplat) {
+		host.platform = plats[0];
+		host.overridden = true;
+	}
+	if (c->json) {
+		report_host_json(stdout, &host, &node);
+	} else {
+		report_host_text(stdout, &host);
+		report_node_text(stdout, &node);
+	}
+	node_release(&node);
+	return EXIT_PASS;
 }
 
 static int cmd_check(struct cli *c, int argc, char **argv)

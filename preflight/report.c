@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "../platform/host.h"
+#include "node.h"
 #include "check.h"
 #include "buf.h"
 #include "elf.h"
@@ -417,8 +418,40 @@ void report_host_text(FILE *out, const struct host *h)
 	fact(out, "page size:", "%ld bytes", h->page_size);
 }
 
-int report_host_json(FILE *out, const struct host *h)
+void report_node_text(FILE *out, const struct node *n)
 {
+	const char *sandbox = node_sandbox_image(n);
+
+	fact(out, "runtime:", "%s%s%s%s", node_runtime_name(n->runtime),
+	     n->runtime_evidence[0] ? " (from " : "", n->runtime_evidence,
+	     n->runtime_evidence[0] ? ")" : "");
+	if (n->runtime == NODE_RUNTIME_CONTAINERD)
+		fact(out, "hosts dirs:", "%s", n->containerd.config_path ?
+		     n->containerd.config_path :
+		     MIRRORS_CONTAINERD_CONFIG_PATH " (default)");
+	if (n->runtime == NODE_RUNTIME_CRIO)
+		fact(out, "registries:", "%s",
+		     "/etc/containers/registries.conf and "
+		     "registries.conf.d");
+	fact(out, "sandbox:", "%s", sandbox ? sandbox : "(not configured)");
+}
+
+static json_t *json_node(const struct node *n)
+{
+	const char *sandbox = node_sandbox_image(n);
+
+	return json_pack("{s:s,s:o,s:o,s:o}", "runtime",
+			 node_runtime_name(n->runtime), "evidence",
+			 jstr(n->runtime_evidence), "containerd_config_path",
+			 jstr(n->containerd.config_path), "sandbox_image",
+			 jstr(sandbox));
+}
+
+int report_host_json(FILE *out, const struct host *h, const struct node *n)
+{
+	json_t *host = json_host(h);
+
+	json_object_set_new(host, "runtime", json_node(n));
 	return dump(out, json_pack("{s:i,s:o,s:o}", "schema", REPORT_SCHEMA,
-				   "tool", json_tool(), "host", json_host(h)));
+				   "tool", json_tool(), "host", host));
 }

@@ -8,6 +8,7 @@
 
 struct host;
 struct image_result;
+struct node;
 
 #define REPORT_SCHEMA 1
 
@@ -32,6 +33,9 @@ void report_check_kubeadm(FILE *out, const struct image_result *results,
 			  size_t count);
 
 void report_host_text(FILE *out, const struct host *host);
-int report_host_json(FILE *out, const struct host *host);
+/* The runtime found on the node and where its configuration is. */
+void report_node_text(FILE *out, const struct node *node);
+int report_host_json(FILE *out, const struct host *host,
+		     const struct node *node);
 
 #endif
