@@ -2,6 +2,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,7 @@ struct target {
 	char **headers;        /* "Name: value" */
 	size_t header_count;
 	char *authorization;   /* header value once authenticated */
+	bool token_cached;     /* that value came from the run's cache */
 };
 
 struct registry {
@@ -298,15 +300,31 @@ static bool may_send_credentials(struct registry *r, const char *url)
 
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
-static int fetch_token(struct registry *r, const struct challenge *c,
-		       struct error *err)
+static int fetch_token_locked(struct registry *r, const struct challenge *c,
+			      struct error *err)
 {
 	struct http_request q = { .method = "GET" };
 	struct http_response resp;
-	char *url = token_url(r, c), *basic = NULL;
+	char *url = token_url(r, c), *basic = NULL, *key;
+	struct buf cached;
 	int ret = -1;
 
+	buf_init(&cached);
 	http_response_init(&resp);
+	key = xasprintf("token|%s|%s|%s", url, r->opt.username ?
+			r->opt.username : "", r->opt.password ? "p" : "");
+	if (!r->t->token_cached && cache_copy(r->opt.cache, key,
+					      REGISTRY_TOKEN_BYTES_MAX,
+					      &cached, NULL, NULL)) {
+		/* tokens are cached per realm, service and scope (all in
+		   the URL) for the run */
+		free(r->t->authorization);
+		r->t->authorization = buf_detach(&cached);
+		r->t->token_cached = true;
+		ret = 0;
+		goto out;
+	}
+	r->t->token_cached = false;
 	if (r->opt.username && may_send_credentials(r, url))
 		basic = basic_authorization(r->opt.username, r->opt.password);
 	q.url = url;
@@ -330,7 +348,12 @@ static int fetch_token(struct registry *r, const struct challenge *c,
 	free(r->t->authorization);
 	r->t->authorization = NULL;
 	ret = parse_token(&resp.body, &r->t->authorization, err);
+	if (ret == 0)
+		cache_put(r->opt.cache, key, r->t->authorization,
+			  strlen(r->t->authorization), NULL, "");
 out:
+	buf_release(&cached);
+	free(key);
 	http_response_release(&resp);
 	if (basic) {
 		explicit_bzero(basic, strlen(basic));
@@ -339,6 +362,25 @@ out:
 	free(url);
 	return ret;
 }
+
+/*
+ * Images are checked in parallel; one token request per realm, service
+ * and scope at a time, so that the others find it in the run's cache.
+ * The one process-wide lock this program keeps.
+ */
+static pthread_mutex_t token_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int fetch_token(struct registry *r, const struct challenge *c,
+		       struct error *err)
+{
+	int ret;
+
+	pthread_mutex_lock(&token_lock);
+	ret = fetch_token_locked(r, c, err);
+	pthread_mutex_unlock(&token_lock);
+	return ret;
+}
+
 
 /* Answer a 401 challenge; -1 when no credentials can satisfy it. */
 static int authenticate(struct registry *r, const char *header,
@@ -623,6 +665,13 @@ static enum next_step on_status(struct registry *r, const struct call *c,
 			     a->resp.retry_after ? "beyond the time left" :
 			     "not given");
 		return STEP_FAIL;
+	}
+	/* a token from the run's cache may have expired: fetch anew once */
+	if (st == 401 && *authed && r->t->token_cached) {
+		trace(r, "  cached token refused; asking for a new one");
+		if (authenticate(r, a->resp.www_authenticate, err) < 0)
+			return STEP_FAIL;
+		return STEP_RETRY;
 	}
 	if ((st == 401 || st == 403) && *authed) {
 		status_error(r, c->what, a->url, &a->resp, err);

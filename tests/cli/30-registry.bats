@@ -319,6 +319,18 @@ scope=repository:fx/single-amd64:pull" ] ||
 		fail "token query: $(query_params "$query")"
 }
 
+@test "token: one token per realm, service and scope for the whole run" {
+	local n got
+	n=$(wc -l <"$REG_TOK_TOKEN_LOG")
+	# the same image on two platforms: two checks, one scope
+	pf_raw check --platform linux/amd64 --platform linux/arm64 -o json \
+		--creds "$REG_TOK_USER:$REG_TOK_PASS" \
+		"$REG_TOK_ADDR/fx/single-amd64:1"
+	[ "$STATUS" = 1 ] || fail "expected exit 1 (FAIL on arm64), got $STATUS"
+	got=$(tail -n +"$((n + 1))" "$REG_TOK_TOKEN_LOG" | grep -c '^GET /token?')
+	[ "$got" = 1 ] || fail "expected 1 token request, got $got"
+}
+
 @test "token: no credentials and no anonymous pull: UNKNOWN registry-auth" {
 	pf "$REG_TOK_ADDR/fx/single-amd64:1"
 	expect_verdict UNKNOWN 2
