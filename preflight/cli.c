@@ -578,29 +578,32 @@ struct work {
 	struct image_result *results;
 };
 
-/* Job k is image k % argc on platform k / argc (or this host). */
+/* Job k is image k on each platform in turn (or this host): one image's
+   platforms in one thread, so that its documents come from the run's
+   cache after the first, never fetched twice. */
 static void *check_worker(void *arg)
 {
 	struct work *w = arg;
 
 	for (;;) {
-		struct check_options opt;
-		struct host host;
-		size_t k;
+		struct check_options opt = *w->opt;
+		struct host host = *w->host;
+		size_t k, i;
 
 		pthread_mutex_lock(&w->lock);
 		k = w->next++;
 		pthread_mutex_unlock(&w->lock);
 		if (k >= w->count)
 			return NULL;
-		opt = *w->opt;
-		host = *w->host;
-		if (w->nplat) {
-			host.platform = w->plats[k / (size_t)w->argc];
-			host.overridden = true;
-		}
 		opt.host = &host;
-		check_image(w->argv[k % (size_t)w->argc], &opt, &w->results[k]);
+		for (i = 0; i < (w->nplat ? w->nplat : 1); i++) {
+			if (w->nplat) {
+				host.platform = w->plats[i];
+				host.overridden = true;
+			}
+			check_image(w->argv[k], &opt,
+				    &w->results[i * (size_t)w->argc + k]);
+		}
 	}
 }
 
@@ -616,7 +619,7 @@ static void check_all(char **argv, int argc, struct check_options *opt,
 	pthread_t threads[CLI_PARALLEL];
 	size_t i, started = 0;
 
-	w.count = (nplat ? nplat : 1) * (size_t)argc;
+	w.count = (size_t)argc;
 	pthread_mutex_init(&w.lock, NULL);
 	for (i = 0; i < CLI_PARALLEL && i < w.count; i++)
 		if (pthread_create(&threads[i], NULL, check_worker, &w) == 0)
