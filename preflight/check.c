@@ -289,7 +289,8 @@ static int take_index(struct run *run)
 	res->selected_digest = xstrdup(d->digest);
 	res->selected_media_type = xstrdup(d->media_type ? d->media_type :
 					   "");
-	res->selected_reason = xstrdup(sel.reason);
+	res->selected_reason = xasprintf("%s (rules: %s)", sel.reason,
+					 runtime_rules_name(run->opt->rules));
 	if (sel.rank > 0)
 		judge_fallback(run, d, sel.reason);
 	if (fetch_document(run, d->digest, &run->child, &got) < 0 ||
