@@ -55,6 +55,7 @@ struct auth_candidate {
 	char *path;              /* on the node; owned */
 	enum auth_format format;
 	bool must_exist;         /* the user named it */
+	bool local;              /* on this machine, not under the root */
 };
 
 struct auth_helper_run {
@@ -774,7 +775,7 @@ static int auth_from_file(const struct auth_query *q,
 	int rc;
 
 	escape_quote(shown, sizeof(shown), c->path, AUTH_QUOTE_MAX);
-	rc = auth_load(q->root, c->path, shown, &doc, err);
+	rc = auth_load(c->local ? "" : q->root, c->path, shown, &doc, err);
 	if (rc == 1 && c->must_exist)
 		return error_set(err, ERROR_USAGE,
 				 "auth file '%s' does not exist", shown);
@@ -791,6 +792,7 @@ static void auth_add(struct auth_candidate *list, size_t *n, char *path,
 	list[*n].path = path;
 	list[*n].format = format;
 	list[*n].must_exist = must_exist;
+	list[*n].local = false;
 	(*n)++;
 }
 
@@ -810,8 +812,12 @@ static size_t auth_candidates(const struct auth_options *o,
 	bool named = (o->authfile && *o->authfile) || (env && *env);
 	size_t n = 0;
 
-	if (o->authfile && *o->authfile)
+	if (o->authfile && *o->authfile) {
+		/* a file the user names is one of this machine, as with
+		   podman's --authfile and our --ca-file */
 		auth_add(list, &n, xstrdup(o->authfile), AUTH_JSON, true);
+		list[n - 1].local = true;
+	}
 	else if (env && *env)
 		auth_add(list, &n, xstrdup(env), AUTH_JSON, false);
 	else if (o->runtime_dir && *o->runtime_dir)

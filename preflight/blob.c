@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "digest.h"
 #include "error.h"
 
 /* Bytes handed out per read, from a file or from memory. */
@@ -125,4 +126,62 @@ struct blob_stream *blob_stream_open_memory(const void *data, size_t len)
 	m->data = data;
 	m->len = len;
 	return &m->base;
+}
+
+int blob_check_init(struct blob_check *c, const char *digest, uint64_t size,
+		    struct error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->dg = digester_new(digest);
+	if (!c->dg)
+		return error_set(err, ERROR_DIGEST,
+				 "unsupported digest algorithm in '%s'",
+				 digest);
+	c->digest = xstrdup(digest);
+	c->size = size;
+	return 0;
+}
+
+int blob_check_finish(struct blob_check *c, struct error *err)
+{
+	char *got;
+	int ret = 0;
+
+	if (c->finished)
+		return 0;
+	c->finished = true;
+	if (c->offset != c->size)
+		return error_set(err, ERROR_DIGEST,
+				 "blob has %llu bytes, the manifest says %llu",
+				 (unsigned long long)c->offset,
+				 (unsigned long long)c->size);
+	got = digester_finish(c->dg);
+	c->dg = NULL;
+	if (strcmp(got, c->digest))
+		ret = error_set(err, ERROR_DIGEST,
+				"content does not match digest: expected %s, "
+				"got %s", c->digest, got);
+	free(got);
+	return ret;
+}
+
+int blob_check_update(struct blob_check *c, const void *data, size_t n,
+		      struct error *err)
+{
+	if (c->finished || n > c->size - c->offset)
+		return error_set(err, ERROR_DIGEST,
+				 "more bytes than the %llu the manifest says",
+				 (unsigned long long)c->size);
+	digester_update(c->dg, data, n);
+	c->offset += n;
+	if (c->offset == c->size)
+		return blob_check_finish(c, err);
+	return 0;
+}
+
+void blob_check_release(struct blob_check *c)
+{
+	digester_free(c->dg);
+	free(c->digest);
+	memset(c, 0, sizeof(*c));
 }

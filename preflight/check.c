@@ -635,6 +635,7 @@ static int open_offline(struct run *run, const char *text, struct error *err)
 static int apply_node(struct run *run, struct error *err)
 {
 	const struct node *n = run->opt->node;
+	int ret;
 
 	run->ro = *run->opt->registry;
 	if (!n)
@@ -649,8 +650,18 @@ static int apply_node(struct run *run, struct error *err)
 		return 1;
 	}
 	run->ro.endpoints = &run->endpoints;
-	if (!run->ro.username &&
-	    node_credentials(n, &run->ref, &run->cred, err) == 0) {
+	if (run->ro.username)
+		return 0;
+	ret = node_credentials(n, &run->ref, &run->cred, err);
+	if (ret < 0) {
+		/* credentials that cannot be read are no credentials the
+		   node has: the pull's outcome cannot be known */
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "registry-auth", "the node's credentials: %s",
+			     err->message);
+		return 1;
+	}
+	if (ret == 0) {
 		run->ro.username = run->cred.username;
 		run->ro.password = run->cred.password;
 	}

@@ -250,7 +250,8 @@ static int set_rules(struct cli *c, const char *v)
 
 /* A path curl would only fail on later, as a TLS error per image: a
    readable regular file is required now (the PEM is curl's to parse). */
-static int set_ca_file(struct cli *c, const char *v)
+static int set_file_option(const char **slot, const char *v,
+			   const char *option)
 {
 	const char *why = NULL;
 	struct stat st;
@@ -266,9 +267,14 @@ static int set_ca_file(struct cli *c, const char *v)
 	if (fd >= 0)
 		close(fd);
 	if (why)
-		return usage_error("cannot use --ca-file '%s': %s", v, why);
-	c->ca_file = v;
+		return usage_error("cannot use %s '%s': %s", option, v, why);
+	*slot = v;
 	return 0;
+}
+
+static int set_ca_file(struct cli *c, const char *v)
+{
+	return set_file_option(&c->ca_file, v, "--ca-file");
 }
 
 static int set_root(struct cli *c, const char *v)
@@ -385,8 +391,7 @@ static int apply_option(struct cli *c, int id, const char *arg)
 	case OPT_RUNTIME:
 		return set_rules(c, arg);
 	case OPT_AUTHFILE:
-		c->authfile = arg;
-		return 0;
+		return set_file_option(&c->authfile, arg, "--authfile");
 	case OPT_KUBEADM_CONFIG:
 		c->kubeadm_config = arg;
 		return 0;

@@ -1091,38 +1091,15 @@ struct offline_blob {
 	struct blob_stream base;   /* first, so the stream casts back */
 	struct offline *o;
 	struct raw raw;
-	char *digest;
+	struct blob_check chk;
 	char *member;
-	uint64_t size;
-	uint64_t offset;
-	struct digester *dg;
-	bool finished;
 	unsigned char chunk[OFFLINE_CHUNK];
 };
 
-static int offline_blob_finish(struct offline_blob *b, struct error *err)
+/* Name the member in a check's message. */
+static int offline_blob_error(struct offline_blob *b, struct error *err)
 {
-	char *got;
-	int ret = 0;
-
-	if (b->finished)
-		return 0;
-	b->finished = true;
-	if (b->offset != b->size)
-		return error_set(err, ERROR_DIGEST,
-				 "'%s' in '%s' has %llu bytes, the manifest "
-				 "says %llu", b->member, b->o->base.name,
-				 (unsigned long long)b->offset,
-				 (unsigned long long)b->size);
-	got = digester_finish(b->dg);
-	b->dg = NULL;
-	if (strcmp(got, b->digest))
-		ret = error_set(err, ERROR_DIGEST,
-				"'%s' in '%s' does not match its digest: "
-				"expected %s, got %s", b->member,
-				b->o->base.name, b->digest, got);
-	free(got);
-	return ret;
+	return error_prefix(err, "'%s' in '%s'", b->member, b->o->base.name);
 }
 
 static ssize_t offline_blob_read(struct blob_stream *s, const void **data,
@@ -1131,23 +1108,18 @@ static ssize_t offline_blob_read(struct blob_stream *s, const void **data,
 	struct offline_blob *b = (struct offline_blob *)s;
 	ssize_t n;
 
-	if (b->finished)
+	if (b->chk.finished)
 		return 0;
 	n = raw_read(b->o, &b->raw, b->chunk, sizeof(b->chunk), err);
-	if (n <= 0)
-		return n < 0 || offline_blob_finish(b, err) < 0 ? -1 : 0;
-	if (b->offset + (uint64_t)n > b->size)
-		return error_set(err, ERROR_DIGEST,
-				 "'%s' in '%s' has more bytes than the %llu "
-				 "the manifest says", b->member,
-				 b->o->base.name,
-				 (unsigned long long)b->size);
-	digester_update(b->dg, b->chunk, (size_t)n);
-	b->offset += (uint64_t)n;
-	*data = b->chunk;
-	/* the last byte goes out only once the blob is known good */
-	if (b->offset == b->size && offline_blob_finish(b, err) < 0)
+	if (n < 0)
 		return -1;
+	if (n == 0)
+		return blob_check_finish(&b->chk, err) < 0 ?
+			offline_blob_error(b, err) : 0;
+	/* the last byte goes out only once the blob is known good */
+	if (blob_check_update(&b->chk, b->chunk, (size_t)n, err) < 0)
+		return offline_blob_error(b, err);
+	*data = b->chunk;
 	return n;
 }
 
@@ -1156,8 +1128,7 @@ static void offline_blob_close(struct blob_stream *s)
 	struct offline_blob *b = (struct offline_blob *)s;
 
 	raw_close(&b->raw);
-	digester_free(b->dg);
-	free(b->digest);
+	blob_check_release(&b->chk);
 	free(b->member);
 	free(b);
 }
@@ -1183,16 +1154,18 @@ static struct blob_stream *offline_open_blob(struct source *s,
 	if (offline_locate(o, digest, path, sizeof(path), err) < 0)
 		return NULL;
 	b = xcalloc(1, sizeof(*b));
+	if (blob_check_init(&b->chk, digest, (uint64_t)size, err) < 0) {
+		free(b);
+		return NULL;
+	}
 	if (raw_open(o, path, &b->raw, err) < 0) {
+		blob_check_release(&b->chk);
 		free(b);
 		return NULL;
 	}
 	b->base.ops = &offline_blob_ops;
 	b->o = o;
-	b->digest = xstrdup(digest);
 	b->member = xstrdup(path);
-	b->size = (uint64_t)size;
-	b->dg = digester_new(digest);
 	return &b->base;
 }
 

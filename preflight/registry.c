@@ -1025,43 +1025,15 @@ static int registry_fetch_blob(struct source *s, const char *digest,
 struct registry_blob {
 	struct blob_stream base;
 	struct registry *r;
-	char *digest;
-	uint64_t size;
-	uint64_t offset;        /* bytes delivered */
+	struct blob_check chk;  /* digest, size, bytes delivered */
 	uint64_t range_start;   /* offset when the current range began */
 	uint64_t chunk;         /* size of the next range */
 	struct attempt a;
 	bool open;              /* a.stream is the current response */
 	bool whole;             /* the registry ignored Range */
 	uint64_t skip;          /* bytes of a whole response already had */
-	struct digester *dg;
-	bool finished;
 	size_t prefix;          /* index in r->prefixes */
 };
-
-static int blob_finish(struct registry_blob *b, struct error *err)
-{
-	char *got;
-	int ret = 0;
-
-	if (b->finished)
-		return 0;
-	b->finished = true;
-	if (b->offset != b->size)
-		return error_set(err, ERROR_DIGEST,
-				 "blob has %llu bytes, the "
-				 "manifest says %llu",
-				 (unsigned long long)b->offset,
-				 (unsigned long long)b->size);
-	got = digester_finish(b->dg);
-	b->dg = NULL;
-	if (strcmp(got, b->digest))
-		ret = error_set(err, ERROR_DIGEST,
-				"content does not match digest: "
-				"got %s", got);
-	free(got);
-	return ret;
-}
 
 /* Serve bytes already read from this layer in this run. */
 static ssize_t blob_from_prefix(struct registry_blob *b, const void **data,
@@ -1070,15 +1042,13 @@ static ssize_t blob_from_prefix(struct registry_blob *b, const void **data,
 	const struct buf *pre = &b->r->prefixes[b->prefix].bytes;
 	size_t n;
 
-	if (b->offset >= pre->len)
+	if (b->chk.offset >= pre->len)
 		return 0;
-	n = pre->len - (size_t)b->offset;
+	n = pre->len - (size_t)b->chk.offset;
 	if (n > 64 * 1024)
 		n = 64 * 1024;
-	*data = pre->data + b->offset;
-	digester_update(b->dg, *data, n);
-	b->offset += n;
-	if (b->offset == b->size && blob_finish(b, err) < 0)
+	*data = pre->data + b->chk.offset;
+	if (blob_check_update(&b->chk, *data, n, err) < 0)
 		return -1;
 	return (ssize_t)n;
 }
@@ -1091,7 +1061,7 @@ static void blob_keep_prefix(struct registry_blob *b, const void *p,
 	struct buf *pre = &r->prefixes[b->prefix].bytes;
 
 	r->layer_bytes += n;
-	if (pre->len != b->offset || pre->len + n > REGISTRY_PREFIX_MAX ||
+	if (pre->len != b->chk.offset || pre->len + n > REGISTRY_PREFIX_MAX ||
 	    r->prefix_bytes + n > REGISTRY_PREFIX_TOTAL_MAX)
 		return;
 	buf_append(pre, p, n, REGISTRY_PREFIX_MAX, "REGISTRY_PREFIX_MAX",
@@ -1108,24 +1078,24 @@ static int check_content_range(struct registry_blob *b, struct error *err)
 	if (b->a.resp.content_range)
 		n = sscanf(b->a.resp.content_range, "bytes %llu-%llu/%llu",
 			   &start, &end, &total);
-	if (n < 1 || start != b->offset)
+	if (n < 1 || start != b->chk.offset)
 		return error_set(err, ERROR_REGISTRY,
 				 "partial content for the wrong "
 				 "range (asked from byte %llu)",
-				 (unsigned long long)b->offset);
+				 (unsigned long long)b->chk.offset);
 	/* the runtime checks the size too: a blob of another size fails */
-	if (n == 3 && total != b->size)
+	if (n == 3 && total != b->chk.size)
 		return error_set(err, ERROR_DIGEST,
 				 "the registry says the blob has "
 				 "%llu bytes, the manifest says %llu",
-				 total, (unsigned long long)b->size);
+				 total, (unsigned long long)b->chk.size);
 	return 0;
 }
 
 static int blob_open_next(struct registry_blob *b, struct error *err)
 {
 	struct call c = { .method = "GET" };
-	char what[256], range[64], *path = api_path(b->r, "blobs", b->digest);
+	char what[256], range[64], *path = api_path(b->r, "blobs", b->chk.digest);
 	int ret = -1;
 
 	snprintf(what, sizeof(what), "blob");
@@ -1133,11 +1103,11 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 	c.what = what;
 	if (!b->r->opt.no_ranges) {
 		snprintf(range, sizeof(range), "%llu-%llu",
-			 (unsigned long long)b->offset,
-			 (unsigned long long)(b->offset + b->chunk - 1));
+			 (unsigned long long)b->chk.offset,
+			 (unsigned long long)(b->chk.offset + b->chunk - 1));
 		c.range = range;
 	}
-	b->range_start = b->offset;
+	b->range_start = b->chk.offset;
 	if (registry_call(b->r, &c, &b->a, true, err) < 0)
 		goto out;
 	if (b->a.resp.status == 206) {
@@ -1145,13 +1115,19 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 			goto out;
 	} else {
 		b->whole = true;       /* 200: the whole blob follows */
-		b->skip = b->offset;
+		b->skip = b->chk.offset;
 	}
 	b->open = true;
 	ret = 0;
 out:
 	free(path);
 	return ret;
+}
+
+/* The stream's end: the whole blob must have come, and match. */
+static ssize_t blob_end(struct registry_blob *b, struct error *err)
+{
+	return blob_check_finish(&b->chk, err) < 0 ? -1 : 0;
 }
 
 static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
@@ -1166,8 +1142,8 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		return n;
 	for (;;) {
 		if (!b->open) {
-			if (b->offset >= b->size)
-				return blob_finish(b, err) < 0 ? -1 : 0;
+			if (b->chk.offset >= b->chk.size)
+				return blob_end(b, err);
 			if (blob_open_next(b, err) < 0)
 				return -1;
 		}
@@ -1175,17 +1151,18 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		if (n < 0)
 			return -1;
 		if (n == 0) {
-			bool empty = b->offset == b->range_start;
+			bool empty = b->chk.offset == b->range_start;
 
 			attempt_reset(&b->a);
 			b->open = false;
 			if (empty && !b->whole)
 				return error_set(err, ERROR_REGISTRY,
-						 "empty answer to "
-						 "a range request at byte %llu",
-						 (unsigned long long)b->offset);
-			if (b->whole || b->offset >= b->size)
-				return blob_finish(b, err) < 0 ? -1 : 0;
+						 "empty answer to a range "
+						 "request at byte %llu",
+						 (unsigned long long)
+						 b->chk.offset);
+			if (b->whole || b->chk.offset >= b->chk.size)
+				return blob_end(b, err);
 			if (b->chunk < REGISTRY_RANGE_MAX)
 				b->chunk *= 2;
 			continue;
@@ -1201,19 +1178,12 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 			if (!n)
 				continue;
 		}
-		if (b->offset + (uint64_t)n > b->size)
-			return error_set(err, ERROR_DIGEST,
-					 "more bytes than the "
-					 "%llu the manifest says",
-					 (unsigned long long)b->size);
-		digester_update(b->dg, p, (size_t)n);
 		blob_keep_prefix(b, p, (size_t)n);
-		b->offset += (uint64_t)n;
-		*data = p;
 		/* the last byte is only handed out once the blob is known to
 		   be the one the manifest names */
-		if (b->offset == b->size && blob_finish(b, err) < 0)
+		if (blob_check_update(&b->chk, p, (size_t)n, err) < 0)
 			return -1;
+		*data = p;
 		return n;
 	}
 }
@@ -1223,8 +1193,7 @@ static void registry_blob_close(struct blob_stream *s)
 	struct registry_blob *b = (struct registry_blob *)s;
 
 	attempt_reset(&b->a);
-	digester_free(b->dg);
-	free(b->digest);
+	blob_check_release(&b->chk);
 	free(b);
 }
 
@@ -1259,18 +1228,14 @@ static struct blob_stream *registry_open_blob(struct source *s,
 			  (long long)size);
 		return NULL;
 	}
-	if (!digest_supported(digest)) {
-		error_set(err, ERROR_DIGEST,
-			  "unsupported digest algorithm");
+	b = xcalloc(1, sizeof(*b));
+	if (blob_check_init(&b->chk, digest, (uint64_t)size, err) < 0) {
+		free(b);
 		return NULL;
 	}
-	b = xcalloc(1, sizeof(*b));
 	b->base.ops = &registry_blob_ops;
 	b->r = (struct registry *)s;
-	b->digest = xstrdup(digest);
-	b->size = (uint64_t)size;
 	b->chunk = REGISTRY_RANGE_FIRST;
-	b->dg = digester_new(digest);
 	b->prefix = prefix_for(b->r, digest);
 	http_response_init(&b->a.resp);
 	return &b->base;
