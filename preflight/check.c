@@ -650,6 +650,8 @@ static int apply_node(struct run *run, struct error *err)
 		return 1;
 	}
 	run->ro.endpoints = &run->endpoints;
+	if (n->content_store[0])
+		run->ro.content_store = n->content_store;
 	if (run->ro.username)
 		return 0;
 	ret = node_credentials(n, &run->ref, &run->cred, err);

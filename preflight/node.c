@@ -137,6 +137,13 @@ int node_load(struct node *n, const char *root, enum node_runtime forced,
 	} else {
 		detect_runtime(n);
 	}
+	/* containerd's default root; content by digest lives here */
+	if (n->runtime == NODE_RUNTIME_CONTAINERD &&
+	    exists_under(n, "/var/lib/containerd/"
+			 "io.containerd.content.v1.content/blobs"))
+		snprintf(n->content_store, sizeof(n->content_store),
+			 "%s/var/lib/containerd/"
+			 "io.containerd.content.v1.content/blobs", n->root);
 	if (mirrors_containerd_config(n->root, &n->containerd, err) < 0 ||
 	    read_crio_config(n, err) < 0) {
 		err->category = ERROR_USAGE;

@@ -28,6 +28,8 @@ struct node {
 	struct containerd_config containerd;
 	char *crio_pause_image;         /* CRI-O's pause_image, or NULL */
 	const char *authfile;           /* --authfile, or NULL */
+	/* containerd's content store of blobs by digest, when it exists */
+	char content_store[NODE_TEXT_MAX];
 };
 
 /*

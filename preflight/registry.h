@@ -41,6 +41,11 @@ struct registry_options {
 	/* where the node's runtime pulls from (mirrors, then the registry);
 	   NULL: the reference's registry alone */
 	const struct endpoint_list *endpoints;
+	/* containerd's content store ("<root>/var/lib/containerd/
+	   io.containerd.content.v1.content/blobs"): content by digest is
+	   read there first, as a node that pulled it before has it; NULL:
+	   none */
+	const char *content_store;
 	/* Called with one line per request when set (-v); never secrets. */
 	void (*trace)(void *ctx, const char *line);
 	void *trace_ctx;

@@ -666,3 +666,47 @@ same_as_registry() {
 	expect_status 1
 	expect_findings "$src" linux/arm64 fail:image-not-found
 }
+
+# -- 7. containerd's content store ----------------------------------------
+
+# content_store_root: a containerd node ($R) whose content store holds
+# every blob of fx/multi-oci:1 (the OCI layout's blobs, by digest).
+content_store_root() {
+	local store="$R/var/lib/containerd/io.containerd.content.v1.content"
+	mkdir -p "$R/etc/containerd" "$store"
+	printf 'version = 2\n' >"$R/etc/containerd/config.toml"
+	cp -r "$BATS_FILE_TMPDIR/multi/layout/blobs" "$store/blobs"
+}
+
+@test "content store: a digest reference is checked with no registry at all" {
+	local digest ref
+	content_store_root
+	digest=$(jq -r '.manifests[0].digest' \
+		"$BATS_FILE_TMPDIR/multi/layout/index.json")
+	# Nothing listens there: only the node's content store can answer.
+	ref="127.0.0.1:$(closed_port)/fx/multi-oci@$digest"
+	pf check -o json --timeout 20 --root "$R" --platform linux/arm64 "$ref"
+	expect_status 0
+	expect_verdict "$ref" linux/arm64 PASS
+	expect_jq "$ref" linux/arm64 .stats.requests 0
+	expect_jq "$ref" linux/arm64 .source.host "containerd content store"
+}
+
+@test "content store: a tag is resolved by the registry, content read locally" {
+	content_store_root
+	pf check -o json --timeout 60 --root "$R" --platform linux/arm64 \
+		"$UP/fx/multi-oci:1"
+	expect_status 0
+	expect_verdict "$UP/fx/multi-oci:1" linux/arm64 PASS
+	# the HEAD that resolves the tag, and nothing else from the network
+	expect_jq "$UP/fx/multi-oci:1" linux/arm64 .stats.layer_bytes_read 0
+}
+
+@test "content store: a tag with no registry reachable is UNKNOWN" {
+	local ref
+	content_store_root
+	ref="127.0.0.1:$(closed_port)/fx/multi-oci:1"
+	pf check -o json --timeout 20 --root "$R" --platform linux/arm64 "$ref"
+	expect_status 2
+	expect_verdict "$ref" linux/arm64 UNKNOWN
+}
