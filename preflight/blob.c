@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,36 +143,54 @@ int blob_check_init(struct blob_check *c, const char *digest, uint64_t size,
 	return 0;
 }
 
+/* Remember a failure: a check that failed never passes later. */
+static void blob_check_fail(struct blob_check *c, const struct error *err)
+{
+	c->failed = true;
+	snprintf(c->failure, sizeof(c->failure), "%s", err->message);
+}
+
 int blob_check_finish(struct blob_check *c, struct error *err)
 {
 	char *got;
 	int ret = 0;
 
+	if (c->failed)
+		return error_set(err, ERROR_DIGEST, "%s", c->failure);
 	if (c->finished)
 		return 0;
 	c->finished = true;
-	if (c->offset != c->size)
-		return error_set(err, ERROR_DIGEST,
-				 "blob has %llu bytes, the manifest says %llu",
-				 (unsigned long long)c->offset,
-				 (unsigned long long)c->size);
-	got = digester_finish(c->dg);
-	c->dg = NULL;
-	if (strcmp(got, c->digest))
+	if (c->offset != c->size) {
 		ret = error_set(err, ERROR_DIGEST,
-				"content does not match digest: expected %s, "
-				"got %s", c->digest, got);
-	free(got);
+				"blob has %llu bytes, the manifest says %llu",
+				(unsigned long long)c->offset,
+				(unsigned long long)c->size);
+	} else {
+		got = digester_finish(c->dg);
+		c->dg = NULL;
+		if (strcmp(got, c->digest))
+			ret = error_set(err, ERROR_DIGEST,
+					"content does not match digest: "
+					"expected %s, got %s", c->digest, got);
+		free(got);
+	}
+	if (ret < 0)
+		blob_check_fail(c, err);
 	return ret;
 }
 
 int blob_check_update(struct blob_check *c, const void *data, size_t n,
 		      struct error *err)
 {
-	if (c->finished || n > c->size - c->offset)
-		return error_set(err, ERROR_DIGEST,
-				 "more bytes than the %llu the manifest says",
-				 (unsigned long long)c->size);
+	if (c->failed)
+		return error_set(err, ERROR_DIGEST, "%s", c->failure);
+	if (c->finished || n > c->size - c->offset) {
+		error_set(err, ERROR_DIGEST,
+			  "more bytes than the %llu the manifest says",
+			  (unsigned long long)c->size);
+		blob_check_fail(c, err);
+		return -1;
+	}
 	digester_update(c->dg, data, n);
 	c->offset += n;
 	if (c->offset == c->size)

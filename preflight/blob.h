@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error.h"
+
 struct error;
 struct blob_stream;
 
@@ -40,6 +42,8 @@ struct blob_check {
 	uint64_t size;
 	uint64_t offset;       /* bytes seen */
 	bool finished;
+	bool failed;           /* and every later call says so again */
+	char failure[ERROR_MESSAGE_MAX];
 };
 
 /* -1 (ERROR_DIGEST) when the runtimes cannot verify the algorithm. */

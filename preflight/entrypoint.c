@@ -332,6 +332,39 @@ static int inspect_env_target(struct inspect_ctx *c, const char *name,
 	return ret;
 }
 
+/*
+ * The kernel passes everything after the interpreter as one argument:
+ * "#!/usr/bin/env sh -e" makes env look for a program named "sh -e".
+ * Only "env -S" splits it again.
+ */
+static int inspect_env_arg(struct inspect_ctx *c, const char *path,
+			   const char *arg, int depth, struct error *err)
+{
+	char *name;
+	int ret;
+
+	if (!strncmp(arg, "-S", 2)) {
+		arg += 2;
+		arg += strspn(arg, " \t");
+	} else if (arg[0] == '-') {
+		return 0;   /* other env options: not judged */
+	} else if (arg[strcspn(arg, " \t")]) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "script '%s' runs '/usr/bin/env %s': the kernel "
+			     "passes '%s' as one argument, so env looks for a "
+			     "program of that name (use 'env -S' to split it)",
+			     path, arg, arg);
+		return 0;
+	}
+	if (!*arg)
+		return 0;
+	name = xstrndup(arg, strcspn(arg, " \t"));
+	ret = inspect_env_target(c, name, depth, err);
+	free(name);
+	return ret;
+}
+
 static int inspect_script(struct inspect_ctx *c, const char *path,
 			  const struct imagefs_file *file, int depth,
 			  struct error *err)
@@ -386,8 +419,8 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 	ret = inspect_file(c, "interpreter", interp, &ifile, depth + 1, err);
 	if (ret == 0 && arg && !strcmp(strrchr(interp, '/') ?
 				       strrchr(interp, '/') + 1 : interp,
-				       "env") && arg[0] != '-')
-		ret = inspect_env_target(c, strtok(arg, " \t"), depth, err);
+				       "env"))
+		ret = inspect_env_arg(c, path, arg, depth, err);
 out:
 	imagefs_file_release(&ifile);
 	free(interp);
@@ -408,6 +441,24 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 	char *interp;
 	int ret = 0;
 
+	/* the program headers, and so any PT_INTERP, were not all read */
+	if (elf->phdrs_unread && !elf->has_interp) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "elf-interpreter-unread",
+			     "%s '%s': its program headers lie beyond the "
+			     "first %d bytes read (IMAGEFS_HEAD_MAX), so "
+			     "whether it needs an interpreter is not known",
+			     what, path, IMAGEFS_HEAD_MAX);
+		return 0;
+	}
+	if (elf->has_interp && depth >= SCRIPT_DEPTH_MAX) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "elf-interpreter-unread",
+			     "%s '%s': interpreters nest deeper than %d "
+			     "(SCRIPT_DEPTH_MAX); its interpreter was not "
+			     "checked", what, path, SCRIPT_DEPTH_MAX);
+		return 0;
+	}
 	if (elf->interp_unread) {
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
 			     "elf-interpreter-unread",

@@ -1108,8 +1108,9 @@ static ssize_t offline_blob_read(struct blob_stream *s, const void **data,
 	struct offline_blob *b = (struct offline_blob *)s;
 	ssize_t n;
 
-	if (b->chk.finished)
-		return 0;
+	if (b->chk.finished || b->chk.failed)
+		return blob_check_finish(&b->chk, err) < 0 ?
+			offline_blob_error(b, err) : 0;
 	n = raw_read(b->o, &b->raw, b->chunk, sizeof(b->chunk), err);
 	if (n < 0)
 		return -1;

@@ -71,6 +71,8 @@ struct registry {
 	struct target *targets;
 	size_t target_count;
 	struct target *t;      /* the one being talked to */
+	char *home;            /* the reference's registry: the one host
+				  its credentials are for */
 	/* the start of each layer read, so that reading it again (a file
 	   seen before the one looked for) costs no second download */
 	struct layer_prefix *prefixes;
@@ -299,6 +301,13 @@ static bool may_send_credentials(struct registry *r, const char *url)
 	       insecure_for_url(r, url);
 }
 
+/* The reference's credentials belong to its registry: a mirror (which
+   containerd would look credentials up for by its own name) gets none. */
+static bool credentials_for_target(const struct registry *r)
+{
+	return r->opt.username && !strcmp(r->t->domain, r->home);
+}
+
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
 static int fetch_token_locked(struct registry *r, const struct challenge *c,
@@ -326,7 +335,7 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 		goto out;
 	}
 	r->t->token_cached = false;
-	if (r->opt.username && may_send_credentials(r, url))
+	if (credentials_for_target(r) && may_send_credentials(r, url))
 		basic = basic_authorization(r->opt.username, r->opt.password);
 	q.url = url;
 	q.authorization = basic;
@@ -383,6 +392,17 @@ static int fetch_token(struct registry *r, const struct challenge *c,
 }
 
 
+/* Basic credentials travel as the registry is reached: over TLS, or to
+   a loopback or explicitly insecure host. */
+static bool basic_allowed(struct registry *r)
+{
+	char *home = base_url(r, r->t->scheme ? r->t->scheme : "https");
+	bool ok = may_send_credentials(r, home);
+
+	free(home);
+	return ok;
+}
+
 /* Answer a 401 challenge; -1 when no credentials can satisfy it. */
 static int authenticate(struct registry *r, const char *header,
 			struct error *err)
@@ -401,7 +421,8 @@ static int authenticate(struct registry *r, const char *header,
 	}
 	if (c.scheme == CHALLENGE_BEARER) {
 		ret = fetch_token(r, &c, err);
-	} else if (c.scheme == CHALLENGE_BASIC && r->opt.username) {
+	} else if (c.scheme == CHALLENGE_BASIC && credentials_for_target(r) &&
+		   basic_allowed(r)) {
 		free(r->t->authorization);
 		r->t->authorization = basic_authorization(r->opt.username,
 						       r->opt.password);
@@ -844,13 +865,6 @@ static void remember(struct registry *r, const char *digest,
 	free(key);
 }
 
-/* A tag resolved by a host whose content is read locally: that host is
-   still the one that decided what the tag is. */
-static char *url_host_of_target(struct registry *r)
-{
-	return xstrdup(r->t->domain);
-}
-
 /* The file of a digest in the node's content store, if it has one. */
 static char *local_path(struct registry *r, const char *digest)
 {
@@ -902,29 +916,16 @@ static int read_local(struct registry *r, const char *digest, size_t limit,
 	return ret;
 }
 
-static int fetch_manifest_here(struct registry *r, const char *ref,
-			       struct fetched *out, struct error *err)
+/* GET a manifest by tag or digest from the current target, verified. */
+static int get_manifest_here(struct registry *r, const char *ref,
+			     struct fetched *out, struct error *err)
 {
 	struct call c = { .method = "GET", .accept = manifest_accept };
 	struct attempt a = { 0 };
-	char what[512], *resolved = NULL, *path;
+	char what[512], *path = api_path(r, "manifests", ref);
 	int ret = -1;
 
 	http_response_init(&a.resp);
-	if (!is_digest(ref) && resolve_tag(r, ref, &resolved, err) < 0)
-		return -1;
-	if ((resolved || is_digest(ref)) &&
-	    manifest_from_cache(r, resolved ? resolved : ref, out)) {
-		free(resolved);
-		return 0;
-	}
-	if (resolved && read_local(r, resolved, MANIFEST_BYTES_MAX,
-				   &out->body, err) == 0) {
-		out->digest = resolved;
-		out->host = url_host_of_target(r);
-		return 0;
-	}
-	path = api_path(r, "manifests", resolved ? resolved : ref);
 	snprintf(what, sizeof(what), "manifest '%s%s%s'", r->t->repository,
 		 is_digest(ref) ? "@" : ":", ref);
 	c.path = path;
@@ -941,13 +942,12 @@ static int fetch_manifest_here(struct registry *r, const char *ref,
 		xstrdup(a.resp.docker_digest) : NULL;
 	out->host = url_host(a.url);
 	out->mirror = r->t->mirror;
-	ret = check_manifest_digest(r, resolved ? resolved : ref, out, err);
+	ret = check_manifest_digest(r, ref, out, err);
 	if (ret == 0)
 		remember(r, out->digest, &out->body, out->content_type,
 			 out->host);
 out:
 	attempt_reset(&a);
-	free(resolved);
 	free(path);
 	return ret;
 }
@@ -981,32 +981,88 @@ static int no_target(struct registry *r, bool resolve, struct error *err)
 			 resolve ? "resolve a tag" : "pull by digest");
 }
 
-static int registry_fetch_manifest(struct source *s, const char *ref,
-				   struct fetched *out, struct error *err)
+/*
+ * A manifest by digest: from this run's cache, the node's content store,
+ * then each host that may pull, in order.
+ */
+static int fetch_digest(struct registry *r, const char *digest,
+			struct fetched *out, struct error *err)
 {
-	struct registry *r = (struct registry *)s;
-	bool resolve = !is_digest(ref);
 	size_t i = 0;
 	int tried = 0;
 
-	if (!resolve && read_local(r, ref, MANIFEST_BYTES_MAX, &out->body,
-				   err) == 0) {
-		out->digest = xstrdup(ref);
+	if (manifest_from_cache(r, digest, out))
+		return 0;
+	if (read_local(r, digest, MANIFEST_BYTES_MAX, &out->body, err) == 0) {
+		out->digest = xstrdup(digest);
 		out->host = xstrdup("containerd content store");
 		return 0;
 	}
-
-	while (next_target(r, &i, resolve) == 0) {
+	while (next_target(r, &i, false) == 0) {
 		error_init(err);
 		tried++;
-		if (fetch_manifest_here(r, ref, out, err) == 0)
+		if (get_manifest_here(r, digest, out, err) == 0)
 			return 0;
 		fetched_release(out);
 		if (err->category == ERROR_DIGEST)
 			return -1;
 		trace(r, "%s: %s", r->t->domain, err->message);
 	}
-	return tried ? -1 : no_target(r, resolve, err);
+	return tried ? -1 : no_target(r, false, err);
+}
+
+/*
+ * A tag, as containerd resolves it: the first host that may resolve and
+ * answers names the digest (HEAD, or GET where HEAD says nothing); that
+ * digest is then fetched from the hosts that may pull. A tag is never
+ * resolved twice: once a host has named the digest, it is the image.
+ */
+static int fetch_tag(struct registry *r, const char *tag,
+		     struct fetched *out, struct error *err)
+{
+	struct target *resolver;
+	char *digest;
+	size_t i = 0;
+	int tried = 0, ret;
+
+	while (next_target(r, &i, true) == 0) {
+		error_init(err);
+		tried++;
+		digest = NULL;
+		if (resolve_tag(r, tag, &digest, err) < 0) {
+			trace(r, "%s: %s", r->t->domain, err->message);
+			continue;
+		}
+		if (!digest) {
+			if (get_manifest_here(r, tag, out, err) == 0)
+				return 0;
+			fetched_release(out);
+			if (err->category == ERROR_DIGEST)
+				return -1;
+			trace(r, "%s: %s", r->t->domain, err->message);
+			continue;
+		}
+		resolver = r->t;
+		ret = fetch_digest(r, digest, out, err);
+		if (ret == 0) {
+			/* the report names the host that decided the tag */
+			free(out->host);
+			out->host = xstrdup(resolver->domain);
+			out->mirror = resolver->mirror;
+		}
+		free(digest);
+		return ret;
+	}
+	return tried ? -1 : no_target(r, true, err);
+}
+
+static int registry_fetch_manifest(struct source *s, const char *ref,
+				   struct fetched *out, struct error *err)
+{
+	struct registry *r = (struct registry *)s;
+
+	return is_digest(ref) ? fetch_digest(r, ref, out, err) :
+		fetch_tag(r, ref, out, err);
 }
 
 static bool blob_from_cache(struct registry *r, const char *digest,
@@ -1199,6 +1255,30 @@ out:
 	return ret;
 }
 
+/* Open the next range where the config came from, else from the other
+   hosts that may pull, in order, as the runtime tries them. */
+static int blob_open_any(struct registry_blob *b, struct error *err)
+{
+	struct target *first = b->r->t;
+	size_t i = 0;
+
+	if (blob_open_next(b, err) == 0)
+		return 0;
+	if (err->category == ERROR_DIGEST)
+		return -1;
+	while (next_target(b->r, &i, false) == 0) {
+		if (b->r->t == first)
+			continue;
+		trace(b->r, "  trying %s for the layer", b->r->t->domain);
+		error_init(err);
+		if (blob_open_next(b, err) == 0)
+			return 0;
+		if (err->category == ERROR_DIGEST)
+			return -1;
+	}
+	return -1;
+}
+
 /* The stream's end: the whole blob must have come, and match. */
 static ssize_t blob_end(struct registry_blob *b, struct error *err)
 {
@@ -1219,7 +1299,7 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 		if (!b->open) {
 			if (b->chk.offset >= b->chk.size)
 				return blob_end(b, err);
-			if (blob_open_next(b, err) < 0)
+			if (blob_open_any(b, err) < 0)
 				return -1;
 		}
 		n = http_stream_read(b->a.stream, data, err);
@@ -1512,6 +1592,7 @@ static void registry_free(struct source *s)
 	}
 	free(r->prefixes);
 	free_targets(r);
+	free(r->home);
 	free(r->base.name);
 	free(r);
 }
@@ -1538,6 +1619,7 @@ struct source *registry_source_new(const struct reference *ref,
 		error_set(err, ERROR_INTERNAL, "cannot start libcurl");
 		return NULL;
 	}
+	r->home = xstrdup(reference_registry_host(ref));
 	build_targets(r, ref);
 	r->base.name = xstrdup(r->t->domain);
 	r->base.mirror = r->t->mirror;
