@@ -631,6 +631,21 @@ static void entries_names(char *out, size_t size, const struct entry *v,
 	free(names);
 }
 
+/* Without a name, the source must hold exactly one image. */
+static int only_image(const struct offline *o, size_t n, const char *list,
+		      const char *file, struct error *err)
+{
+	if (n == 1)
+		return 0;
+	if (n == 0)
+		return error_set(err, ERROR_NOTFOUND,
+				 "'%s' holds no image: its %s lists none",
+				 o->base.name, file);
+	return error_set(err, ERROR_USAGE,
+			 "'%s' holds %zu images (%s): name one as %s:REF",
+			 o->base.name, n, list, o->base.name);
+}
+
 static int offline_choose_entry(struct offline *o, const struct entry *v,
 				size_t n, const char *name, size_t *which,
 				struct error *err)
@@ -648,15 +663,7 @@ static int offline_choose_entry(struct offline *o, const struct entry *v,
 				 n ? list : "none");
 	}
 	*which = 0;
-	if (n == 1)
-		return 0;
-	if (n == 0)
-		return error_set(err, ERROR_NOTFOUND,
-				 "'%s' holds no image: its index.json lists "
-				 "none", o->base.name);
-	return error_set(err, ERROR_USAGE,
-			 "'%s' holds %zu images (%s): name one as %s:REF",
-			 o->base.name, n, list, o->base.name);
+	return only_image(o, n, list, "index.json", err);
 }
 
 static void fetched_fill(struct offline *o, struct fetched *out,
@@ -819,15 +826,7 @@ static int docker_choose(struct offline *o, const struct docker_image *v,
 				 quoted(q, sizeof(q), name), o->base.name,
 				 n ? list : "none");
 	*which = 0;
-	if (n == 1)
-		return 0;
-	if (n == 0)
-		return error_set(err, ERROR_NOTFOUND,
-				 "'%s' holds no image: its manifest.json "
-				 "lists none", o->base.name);
-	return error_set(err, ERROR_USAGE,
-			 "'%s' holds %zu images (%s): name one as %s:REF",
-			 o->base.name, n, list, o->base.name);
+	return only_image(o, n, list, "manifest.json", err);
 }
 
 /* Hash a member as stored: its digest, size and whether it is gzip. */
