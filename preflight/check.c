@@ -528,7 +528,8 @@ static void take_entrypoint(struct run *run)
 	}
 	fs = imagefs_new(layers, m->layer_count, opener);
 	error_init(&err);
-	if (entrypoint_inspect(fs, layers, &run->cfg, &res->node, &res->entry,
+	if (entrypoint_inspect(fs, layers, &run->cfg, &res->node,
+			       run->opt->host->page_size, &res->entry,
 			       &res->findings, &err) < 0)
 		layer_finding(run, &err);
 	else

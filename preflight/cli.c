@@ -54,6 +54,7 @@ struct cli {
 	bool rules_given;         /* --runtime named them */
 	const char *authfile;
 	bool kubeadm_style;       /* -o kubeadm: [ERROR ...] lines */
+	long page_size;           /* --page-size, 0: the running kernel's */
 	const char *kubeadm_config;
 	const char *kubernetes_version;
 	bool help;
@@ -116,6 +117,10 @@ static const struct option_help option_help[] = {
 	  "prints\n" },
 	{ FOR_CHECK, "  --timeout SECONDS             bound on the whole run "
 	  "(default 120)\n" },
+	{ FOR_CHECK | FOR_HOST, "  --page-size BYTES             check as a "
+	  "kernel with pages of that size\n"
+	  "                                (default: the running "
+	  "kernel's)\n" },
 	{ FOR_CHECK | FOR_HOST, "  --root DIR                    read the "
 	  "node's files under DIR\n" },
 	{ FOR_CHECK,
@@ -231,6 +236,19 @@ static int set_creds(struct cli *c, const char *v)
 	return 0;
 }
 
+/* Kernels use pages of 4 KiB to 1 MiB, always a power of two. */
+static int set_page_size(struct cli *c, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (end == v || *end || n < 4096 || n > 1048576 || (n & (n - 1)))
+		return usage_error("invalid page size '%s': expected a power "
+				   "of two from 4096 to 1048576 bytes", v);
+	c->page_size = n;
+	return 0;
+}
+
 static int set_rules(struct cli *c, const char *v)
 {
 	c->rules_given = strcmp(v, "auto") != 0;
@@ -334,6 +352,7 @@ enum opt_id {
 	OPT_PLATFORM = 256, OPT_TIMEOUT, OPT_ROOT, OPT_STRICT, OPT_CREDS,
 	OPT_CA_FILE, OPT_INSECURE, OPT_ENTRYPOINT, OPT_RUNTIME, OPT_VERSION,
 	OPT_AUTHFILE, OPT_KUBEADM_CONFIG, OPT_KUBERNETES_VERSION,
+	OPT_PAGE_SIZE,
 };
 
 static const struct option long_options[] = {
@@ -350,6 +369,7 @@ static const struct option long_options[] = {
 	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
+	{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
 	{ "config", required_argument, NULL, OPT_KUBEADM_CONFIG },
 	{ "kubernetes-version", required_argument, NULL,
 	  OPT_KUBERNETES_VERSION },
@@ -392,6 +412,8 @@ static int apply_option(struct cli *c, int id, const char *arg)
 		return set_rules(c, arg);
 	case OPT_AUTHFILE:
 		return set_file_option(&c->authfile, arg, "--authfile");
+	case OPT_PAGE_SIZE:
+		return set_page_size(c, arg);
 	case OPT_KUBEADM_CONFIG:
 		c->kubeadm_config = arg;
 		return 0;
@@ -455,6 +477,8 @@ static int detect_host(const struct cli *c, struct host *host)
 		diag("error", "cannot detect this node: %s", err.message);
 		return -1;
 	}
+	if (c->page_size)
+		host->page_size = c->page_size;
 	return 0;
 }
 

@@ -270,9 +270,31 @@ struct inspect_ctx {
 	const struct imagefs_layer *layers;
 	const struct image_config *cfg;
 	const struct platform *node;
+	long page_size;
 	struct entry_facts *facts;
 	struct findings *f;
 };
+
+/*
+ * The kernel maps each PT_LOAD segment in whole pages: a segment aligned
+ * to less than the running kernel's page size (4 KiB alignment on an
+ * arm64 kernel with 16 or 64 KiB pages, or a ppc64le one with 64 KiB)
+ * cannot be mapped where the file says, and the program dies at start.
+ */
+static void judge_alignment(struct inspect_ctx *c, const char *what,
+			    const char *path, const struct elf_info *e)
+{
+	if (c->page_size <= 0 || e->phdrs_unread || !e->load_count ||
+	    e->load_align_min == 0 ||
+	    e->load_align_min >= (uint64_t)c->page_size)
+		return;
+	findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+		     "page-size-misaligned",
+		     "%s '%s' has PT_LOAD segments aligned to 0x%llx bytes; "
+		     "this kernel's pages are %ld bytes, so it cannot map "
+		     "them and the program fails to start", what, path,
+		     (unsigned long long)e->load_align_min, c->page_size);
+}
 
 static int inspect_file(struct inspect_ctx *c, const char *what,
 			const char *path, struct imagefs_file *file,
@@ -552,6 +574,7 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 		return 0;
 	}
 	judge_elf(what, path, &elf, c->node, c->f);
+	judge_alignment(c, what, path, &elf);
 	return inspect_loader(c, what, path, &elf, depth, err);
 }
 
@@ -586,10 +609,11 @@ static int locate(struct inspect_ctx *c, struct imagefs_file *file,
 
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
-		       const struct platform *node, struct entry_facts *out,
-		       struct findings *f, struct error *err)
+		       const struct platform *node, long page_size,
+		       struct entry_facts *out, struct findings *f,
+		       struct error *err)
 {
-	struct inspect_ctx c = { fs, layers, cfg, node, out, f };
+	struct inspect_ctx c = { fs, layers, cfg, node, page_size, out, f };
 	struct imagefs_file file = { 0 };
 	int ret;
 

@@ -31,14 +31,16 @@ size_t entrypoint_argv(const struct image_config *cfg,
 
 /*
  * Find argv[0] in the image (the image's PATH for a bare name, WorkingDir
- * for a relative path) and judge it for a node of platform node. Adds
+ * for a relative path) and judge it for a node of platform node whose
+ * kernel has pages of page_size bytes (0: not judged). Adds
  * SIGNAL_BINARY findings. Returns -1 only when the layers could not be
  * read (err says why); everything the image itself decides is a finding.
  */
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
-		       const struct platform *node, struct entry_facts *out,
-		       struct findings *f, struct error *err);
+		       const struct platform *node, long page_size,
+		       struct entry_facts *out, struct findings *f,
+		       struct error *err);
 
 void entry_facts_release(struct entry_facts *e);
 

@@ -948,3 +948,26 @@ need_demo() {
 		 | map(tostring) | join(" ")' "null null null"
 	expect_jq "$missing" linux/amd64 '.entrypoint.kind' unknown
 }
+
+@test "cases.md 13: 4 KiB-aligned segments FAIL on a 64 KiB-page kernel" {
+	local a4 a64 ps
+	a4=$(fx align-4k:1) a64=$(fx align-64k:1)
+	for ps in 16384 65536; do
+		check_json 1 --platform linux/arm64 --page-size "$ps" "$a4" "$a64"
+		expect_findings "$a4" linux/arm64 fail:page-size-misaligned
+		expect_finding "$a4" linux/arm64 fail:page-size-misaligned \
+			"aligned to 0x1000 bytes; this kernel's pages are $ps"
+		expect_verdict "$a64" linux/arm64 PASS
+	done
+	check_json 0 --platform linux/arm64 --page-size 4096 "$a4" "$a64"
+}
+
+@test "--page-size must be a power of two from 4096 to 1048576" {
+	local v
+	for v in 1000 4095 12288 2097152 x ''; do
+		pf check --page-size "$v" "$(fx align-4k:1)"
+		expect_status 3 || return 1
+		expect_grep "message" "error: invalid page size" "$PF_ERR" ||
+			return 1
+	done
+}
