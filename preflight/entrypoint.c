@@ -368,6 +368,14 @@ static int inspect_env_arg(struct inspect_ctx *c, const char *path,
 	if (!strncmp(arg, "-S", 2)) {
 		arg += 2;
 		arg += strspn(arg, " \t");
+	} else if (arg[0] == '-' && arg[strcspn(arg, " \t")]) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "script '%s' runs '/usr/bin/env %s': the kernel "
+			     "passes '%s' as one argument, which env refuses "
+			     "as an option (use 'env -S' to split it)", path,
+			     arg, arg);
+		return 0;
 	} else if (arg[0] == '-') {
 		return 0;   /* other env options: not judged */
 	} else if (arg[strcspn(arg, " \t")]) {
