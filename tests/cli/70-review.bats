@@ -140,6 +140,14 @@ since() {
 	expect_findings "$ok" "$AMD"
 }
 
+@test "#!/usr/bin/env -i sh -e: FAIL, env refuses the one argument" {
+	local ref=$UP/r/envargs-i:1
+	amd 1 "$ref"
+	expect_findings "$ref" "$AMD" fail:script-interpreter-missing
+	expect_finding "$ref" "$AMD" fail:script-interpreter-missing \
+		'refuses as an option'
+}
+
 # -- 3. a mirror resolves the tag, then fails the GET -------------------
 
 @test "mirror HEAD names a stale digest, GET 500: that digest, FAIL" {

@@ -28,6 +28,7 @@ Images on up (repository:tag):
   r/phoff0:1     the same ELF with the program headers at byte 64
   r/envargs:1    /entry.sh "#!/usr/bin/env sh -e"; /usr/bin/env, /bin/sh
   r/envargs-s:1  the same with "#!/usr/bin/env -S sh -e"
+  r/envargs-i:1  the same with "#!/usr/bin/env -i sh -e" (env refuses it)
 
 Each request is logged, one line: "ROLE METHOD PATH auth=VALUE" (VALUE
 the Authorization header, "-" when none).
@@ -111,7 +112,8 @@ def build():
 	up.add("r/phoff0", image([("/app", dyn)], entrypoint=["/app"]), "1")
 	env = ["PATH=/usr/bin:/bin"]
 	for repo, line in (("r/envargs", b"#!/usr/bin/env sh -e\n"),
-			   ("r/envargs-s", b"#!/usr/bin/env -S sh -e\n")):
+			   ("r/envargs-s", b"#!/usr/bin/env -S sh -e\n"),
+			   ("r/envargs-i", b"#!/usr/bin/env -i sh -e\n")):
 		up.add(repo, image([("/usr/bin/env", amd), ("/bin/sh", amd),
 				    ("/entry.sh", line + b"echo hi\n")],
 				   entrypoint=["/entry.sh"], env=env), "1")
