@@ -458,6 +458,66 @@ out:
 	return ret;
 }
 
+/* The loaders of the two C libraries images are built on. */
+static const char *const musl_loaders[] = {
+	"/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1",
+	"/lib/ld-musl-armhf.so.1", "/lib/ld-musl-arm.so.1",
+	"/lib/ld-musl-i386.so.1", "/lib/ld-musl-powerpc64le.so.1",
+	"/lib/ld-musl-s390x.so.1", "/lib/ld-musl-riscv64.so.1", NULL,
+};
+static const char *const glibc_loaders[] = {
+	"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1",
+	"/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.3",
+	"/lib/ld-linux.so.2", "/lib64/ld64.so.2", "/lib/ld64.so.1",
+	"/lib/ld-linux-riscv64-lp64d.so.1", NULL,
+};
+
+/* The first loader of the list the image has into *found (NULL when
+   none); -1 when the layers cannot be read. */
+static int image_has_one(struct inspect_ctx *c, const char *const *list,
+			 const char **found, struct error *err)
+{
+	*found = NULL;
+	for (; *list && !*found; list++) {
+		struct imagefs_file f = { 0 };
+
+		if (imagefs_lookup(c->fs, *list, &f, err) < 0)
+			return -1;
+		if (f.status == IMAGEFS_FOUND)
+			*found = *list;
+		imagefs_file_release(&f);
+	}
+	return 0;
+}
+
+/* A missing loader, and the usual reason: the binary was built against
+   the other C library than the image carries (glibc on musl). */
+static int report_missing_loader(struct inspect_ctx *c, const char *what,
+				 const char *path, const char *interp,
+				 struct error *err)
+{
+	bool wants_musl = strstr(interp, "ld-musl") != NULL;
+	const char *other;
+
+	if (image_has_one(c, wants_musl ? glibc_loaders : musl_loaders,
+			  &other, err) < 0)
+		return -1;
+	findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+		     "elf-interpreter-missing",
+		     "%s '%s' needs the program interpreter '%s', which is "
+		     "not in the image: the container fails with \"no such "
+		     "file or directory\"%s%s%s%s", what, path, interp,
+		     other ? "; it is a " : "",
+		     other ? (wants_musl ? "musl" : "glibc") : "",
+		     other ? " binary on a " : "",
+		     other ? (wants_musl ? "glibc image" : "musl image") : "");
+	if (other)
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_INFO,
+			     "libc-mismatch", "the image's loader is '%s'",
+			     other);
+	return 0;
+}
+
 /*
  * A dynamically linked program starts only if the kernel finds its
  * PT_INTERP in the image: otherwise execve fails with ENOENT, "no such
@@ -506,12 +566,7 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 		return -1;
 	}
 	if (file.status != IMAGEFS_FOUND)
-		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
-			     "elf-interpreter-missing",
-			     "%s '%s' needs the program interpreter '%s', "
-			     "which is not in the image: the container fails "
-			     "with \"no such file or directory\"", what, path,
-			     interp);
+		ret = report_missing_loader(c, what, path, interp, err);
 	else if (!elf_is_elf(file.head, file.head_len))
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "elf-interpreter-not-elf",

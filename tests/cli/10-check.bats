@@ -708,6 +708,10 @@ need_demo() {
 		expect_verdict "$r" "$p" FAIL
 		expect_finding "$r" "$p" 'fail:[a-z-]*' \
 			"${interp//./\\.}.*not in the image"
+		# the cause, in a node operator's words
+		expect_finding "$r" "$p" fail:elf-interpreter-missing \
+			'a glibc binary on a musl image'
+		expect_finding "$r" "$p" info:libc-mismatch 'ld-musl'
 	done
 }
 
