@@ -353,50 +353,58 @@ out:
 	return ret;
 }
 
-static int take_config(struct run *run)
+/* Read the config blob into run->cfg; findings say why not. */
+static int read_config(struct run *run, const struct descriptor *c)
 {
-	struct image_result *res = run->res;
-	const struct descriptor *c = &run->manifest->config;
+	struct findings *f = &run->res->findings;
 	struct error err;
 	struct buf body;
 	int ret = -1;
 
 	error_init(&err);
 	buf_init(&body);
-	for (size_t i = 0; i < run->manifest->layer_count; i++)
-		if (run->manifest->layers[i].size > 0)
-			res->layer_bytes_total +=
-				(uint64_t)run->manifest->layers[i].size;
-	res->config_digest = xstrdup(c->digest);
 	if (c->size < 0 || (uint64_t)c->size > CONFIG_BYTES_MAX) {
-		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_UNKNOWN,
+		findings_add(f, SIGNAL_CONFIG, SEVERITY_UNKNOWN,
 			     "limit-exceeded",
 			     "config '%s' is %lld bytes, more than %u "
 			     "(CONFIG_BYTES_MAX)", c->digest,
 			     (long long)c->size, CONFIG_BYTES_MAX);
-		goto out;
-	}
-	if (source_fetch_blob(run->src, c->digest, CONFIG_BYTES_MAX, &body,
-			      &err) < 0) {
+	} else if (source_fetch_blob(run->src, c->digest, CONFIG_BYTES_MAX,
+				     &body, &err) < 0) {
 		access_finding(run, SIGNAL_CONFIG, &err);
-		goto out;
-	}
-	if (!size_matches(run, SIGNAL_CONFIG, "config", c, body.len))
-		goto out;
-	if (config_parse(body.data, body.len, &run->cfg, &err) < 0) {
+	} else if (!size_matches(run, SIGNAL_CONFIG, "config", c, body.len)) {
+		;
+	} else if (config_parse(body.data, body.len, &run->cfg, &err) < 0) {
 		/* past one of our own limits we cannot know; otherwise the
 		   runtime cannot read it either */
 		if (err.category == ERROR_LIMIT)
-			findings_add(&res->findings, SIGNAL_CONFIG,
-				     SEVERITY_UNKNOWN, "limit-exceeded",
-				     "config '%s': %s", c->digest, err.message);
+			findings_add(f, SIGNAL_CONFIG, SEVERITY_UNKNOWN,
+				     "limit-exceeded", "config '%s': %s",
+				     c->digest, err.message);
 		else
-			findings_add(&res->findings, SIGNAL_CONFIG,
-				     SEVERITY_FAIL, "config-malformed",
+			findings_add(f, SIGNAL_CONFIG, SEVERITY_FAIL,
+				     "config-malformed",
 				     "config '%s' cannot be read: %s",
 				     c->digest, err.message);
-		goto out;
+	} else {
+		ret = 0;
 	}
+	buf_release(&body);
+	return ret;
+}
+
+static int take_config(struct run *run)
+{
+	struct image_result *res = run->res;
+	const struct document *m = run->manifest;
+	const struct descriptor *c = &m->config;
+
+	for (size_t i = 0; i < m->layer_count; i++)
+		if (m->layers[i].size > 0)
+			res->layer_bytes_total += (uint64_t)m->layers[i].size;
+	res->config_digest = xstrdup(c->digest);
+	if (read_config(run, c) < 0)
+		return -1;
 	res->has_config = true;
 	platform_set(&res->config_raw, run->cfg.os, run->cfg.architecture,
 		     run->cfg.variant);
@@ -404,20 +412,17 @@ static int take_config(struct run *run)
 	platform_normalize(&res->config_platform);
 	/* containerd refuses to unpack an image whose config lists another
 	   number of layers than its manifest */
-	if (run->cfg.diff_id_count != run->manifest->layer_count) {
+	if (run->cfg.diff_id_count != m->layer_count) {
 		findings_add(&res->findings, SIGNAL_CONFIG, SEVERITY_FAIL,
 			     "config-rootfs-mismatch",
 			     "config '%s' lists %zu layer diff_ids, the "
 			     "manifest %zu layers: the runtime refuses to "
 			     "unpack it (mismatched image rootfs and manifest "
 			     "layers)", c->digest, run->cfg.diff_id_count,
-			     run->manifest->layer_count);
-		goto out;
+			     m->layer_count);
+		return -1;
 	}
-	ret = 0;
-out:
-	buf_release(&body);
-	return ret;
+	return 0;
 }
 
 static void judge_config(struct run *run)
@@ -529,8 +534,8 @@ static void take_entrypoint(struct run *run)
 	fs = imagefs_new(layers, m->layer_count, opener);
 	error_init(&err);
 	if (entrypoint_inspect(fs, layers, &run->cfg, &res->node,
-			       run->opt->host->page_size, &res->entry,
-			       &res->findings, &err) < 0)
+			       run->opt->host->page_size, run->opt->binfmt,
+			       &res->entry, &res->findings, &err) < 0)
 		layer_finding(run, &err);
 	else
 		findings_mark_checked(&res->findings, SIGNAL_BINARY);
