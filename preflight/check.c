@@ -600,6 +600,42 @@ static void note_binary_fits(struct run *run)
 		     platform_format(&res->node, plat));
 }
 
+/*
+ * A single manifest for another platform whose binary runs under the
+ * node's emulator (binfmt_misc): the runtimes pull it (containerd does
+ * not check a single manifest's platform; containers/image only logs an
+ * architecture mismatch) and it starts, emulated. No longer a FAIL.
+ */
+static void note_emulated(struct run *run)
+{
+	struct image_result *res = run->res;
+	char have[PLATFORM_STRING_MAX], want[PLATFORM_STRING_MAX];
+	struct finding *single = NULL;
+	bool emulated = false;
+	size_t i;
+
+	for (i = 0; i < res->findings.count; i++) {
+		struct finding *f = &res->findings.items[i];
+
+		if (!strcmp(f->code, "single-manifest-wrong-platform"))
+			single = f;
+		if (!strcmp(f->code, "runs-under-emulation"))
+			emulated = true;
+		else if (f->signal == SIGNAL_BINARY &&
+			 f->severity == SEVERITY_FAIL)
+			return;
+	}
+	if (!single || !emulated)
+		return;
+	platform_format(&res->config_raw, have);
+	platform_format(&res->node, want);
+	finding_revise(single, SEVERITY_WARN,
+		       "the tag is a single %s image, not a multi-platform "
+		       "index: a %s node pulls it anyway and runs it only "
+		       "under emulation (see runs-under-emulation)", have,
+		       want);
+}
+
 static void finish(struct run *run, long long started)
 {
 	struct image_result *res = run->res;
@@ -725,6 +761,7 @@ void check_image(const char *text, const struct check_options *opt,
 	judge_config(&run);
 	take_entrypoint(&run);
 	note_binary_fits(&run);
+	note_emulated(&run);
 out:
 	finish(&run, started);
 	config_release(&run.cfg);

@@ -11,6 +11,7 @@
 #include "manifest.h"
 #include "verdict.h"
 
+struct binfmt_list;
 struct host;
 struct node;
 struct registry_options;
@@ -26,6 +27,7 @@ struct check_options {
 	const struct host *host;          /* the node (or --platform) */
 	const struct registry_options *registry;
 	const struct node *node;          /* runtime setup, or NULL */
+	const struct binfmt_list *binfmt; /* emulators registered, or NULL */
 	enum runtime_rules rules;
 	const char *const *entrypoint;    /* override argv, NULL-terminated */
 	bool strict;

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../platform/binfmt.h"
 #include "../platform/host.h"
 #include "../platform/platform.h"
 #include "buf.h"
@@ -680,7 +681,8 @@ static void print_report(const struct cli *c, const struct host *host,
 
 static int run_checks(struct cli *c, int argc, char **argv,
 		      const struct host *base, const struct platform *plats,
-		      size_t nplat, const struct node *node)
+		      size_t nplat, const struct node *node,
+		      const struct binfmt_list *binfmt)
 {
 	size_t n = (nplat ? nplat : 1) * (size_t)argc, i;
 	struct image_result *results = xcalloc(n, sizeof(*results));
@@ -694,6 +696,7 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	opt.host = base;
 	opt.registry = &ro;
 	opt.node = node;
+	opt.binfmt = binfmt;
 	opt.rules = c->rules;
 	opt.strict = c->strict;
 	c->entrypoint[c->entrypoint_count] = NULL;
@@ -739,9 +742,37 @@ static int load_node(struct cli *c, struct node *node)
 	return 0;
 }
 
+/*
+ * The emulators the node's kernel runs foreign programs with (binfmt_misc).
+ * A --platform node without --root is not this machine, so this
+ * machine's emulators do not apply to it: *out stays NULL then.
+ */
+static int load_binfmt(const struct cli *c, size_t nplat,
+		       struct binfmt_list *list,
+		       const struct binfmt_list **out)
+{
+	struct error err;
+
+	*out = NULL;
+	memset(list, 0, sizeof(*list));
+	if (nplat && !c->root)
+		return 0;
+	error_init(&err);
+	if (binfmt_load(c->root ? c->root : "", list, &err) < 0) {
+		diag("error", "cannot read the node's binfmt_misc: %s",
+		     err.message);
+		binfmt_list_release(list);
+		return -1;
+	}
+	*out = list;
+	return 0;
+}
+
 static int cmd_host(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
+	const struct binfmt_list *emus;
+	struct binfmt_list binfmt;
 	struct host host;
 	struct node node;
 	size_t nplat;
@@ -752,16 +783,22 @@ static int cmd_host(struct cli *c, int argc, char **argv)
 	if (parse_platforms(c, plats, &nplat) < 0 ||
 	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
 		return EXIT_USAGE;
+	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
+		node_release(&node);
+		return EXIT_USAGE;
+	}
 	if (nplat) {
 		host.platform = plats[0];
 		host.overridden = true;
 	}
 	if (c->json) {
-		report_host_json(stdout, &host, &node);
+		report_host_json(stdout, &host, &node, emus);
 	} else {
 		report_host_text(stdout, &host);
 		report_node_text(stdout, &node);
+		report_binfmt_text(stdout, emus);
 	}
+	binfmt_list_release(&binfmt);
 	node_release(&node);
 	return EXIT_PASS;
 }
@@ -769,6 +806,8 @@ static int cmd_host(struct cli *c, int argc, char **argv)
 static int cmd_check(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
+	const struct binfmt_list *emus;
+	struct binfmt_list binfmt;
 	struct node node;
 	struct host host;
 	const char *env;
@@ -783,7 +822,12 @@ static int cmd_check(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (detect_host(c, &host) < 0 || load_node(c, &node) < 0)
 		return EXIT_USAGE;
-	status = run_checks(c, argc, argv, &host, plats, nplat, &node);
+	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
+		node_release(&node);
+		return EXIT_USAGE;
+	}
+	status = run_checks(c, argc, argv, &host, plats, nplat, &node, emus);
+	binfmt_list_release(&binfmt);
 	node_release(&node);
 	return status;
 }
@@ -827,6 +871,8 @@ static char **kubeadm_images(struct cli *c, const struct node *node,
 static int cmd_kubeadm(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
+	const struct binfmt_list *emus;
+	struct binfmt_list binfmt;
 	struct node node;
 	struct host host;
 	size_t nplat;
@@ -839,12 +885,18 @@ static int cmd_kubeadm(struct cli *c, int argc, char **argv)
 	if (parse_platforms(c, plats, &nplat) < 0 ||
 	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
 		return EXIT_USAGE;
+	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
+		node_release(&node);
+		return EXIT_USAGE;
+	}
 	refs = kubeadm_images(c, &node, &n);
 	if (refs)
-		status = run_checks(c, n, refs, &host, plats, nplat, &node);
+		status = run_checks(c, n, refs, &host, plats, nplat, &node,
+				    emus);
 	for (int i = 0; refs && i < n; i++)
 		free(refs[i]);
 	free(refs);
+	binfmt_list_release(&binfmt);
 	node_release(&node);
 	return status;
 }
@@ -887,8 +939,8 @@ static const struct command commands[] = {
 	  "usage: image-preflight host [OPTIONS]\n"
 	  "\n"
 	  "What this node is, as the checker sees it: OS, architecture,\n"
-	  "variant (and where it came from), uname machine, kernel and\n"
-	  "page size.\n",
+	  "variant (and where it came from), uname machine, kernel, page\n"
+	  "size, runtime, and the emulators registered in binfmt_misc.\n",
 	  "Exit status: 0, or 3 on a usage error.\n" },
 };
 

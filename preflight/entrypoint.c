@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../platform/binfmt.h"
 #include "../platform/platform.h"
 #include "buf.h"
 #include "check.h"
@@ -220,29 +221,94 @@ static void describe_elf(char *out, size_t size, int cls, int data,
 		 machine);
 }
 
+struct inspect_ctx {
+	struct imagefs *fs;
+	const struct imagefs_layer *layers;
+	const struct image_config *cfg;
+	const struct platform *node;
+	long page_size;
+	const struct binfmt_list *binfmt;   /* NULL: none */
+	struct entry_facts *facts;
+	struct findings *f;
+};
+
+/*
+ * A program for another machine, which the kernel refuses natively, is
+ * run by a binfmt_misc entry that claims its first bytes (qemu-user):
+ * the kernel starts the entry's interpreter instead (Linux
+ * Documentation/admin-guide/binfmt-misc.rst). Without the F flag the
+ * interpreter is opened at exec time, inside the container, so there
+ * the image must hold it.
+ */
+static int judge_foreign(struct inspect_ctx *c, const char *what,
+			 const char *path, const struct imagefs_file *file,
+			 const char *have, const char *need,
+			 const char *plat, struct error *err)
+{
+	const struct binfmt_entry *emu;
+	struct imagefs_file ifile = { 0 };
+	bool fixed, inside = true;
+
+	emu = binfmt_match(c->binfmt, file->head, file->head_len);
+	fixed = emu && binfmt_entry_fixed(emu);
+	if (emu && !fixed) {
+		if (imagefs_lookup(c->fs, emu->interpreter, &ifile, err) < 0)
+			return -1;
+		inside = ifile.status == IMAGEFS_FOUND;
+		imagefs_file_release(&ifile);
+	}
+	if (emu && inside)
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_WARN,
+			     "runs-under-emulation",
+			     "%s '%s' is %s, which a %s node does not run "
+			     "natively: it runs only under emulation via '%s' "
+			     "(binfmt_misc entry '%s'%s), slowly, and fails "
+			     "where the emulator lacks an instruction or system "
+			     "call it uses", what, path, have, plat,
+			     emu->interpreter, emu->name, fixed ? "" :
+			     ", found in the image as the entry has no F "
+			     "flag");
+	else if (emu)
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "binary-wrong-architecture",
+			     "%s '%s' is %s; a %s node runs %s, and its "
+			     "binfmt_misc entry '%s' has no F flag, so the "
+			     "kernel looks for the emulator '%s' inside the "
+			     "container, where the image does not have it: no "
+			     "such file or directory", what, path, have, plat,
+			     need, emu->name, emu->interpreter);
+	else
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "binary-wrong-architecture",
+			     "%s '%s' is %s; a %s node runs %s: the kernel "
+			     "refuses it (exec format error)", what, path, have,
+			     plat, need);
+	return 0;
+}
+
 /* Judge an ELF header against what the node's kernel runs. */
-static void judge_elf(const char *what, const char *path,
-		      const struct elf_info *e, const struct platform *node,
-		      struct findings *f)
+static int judge_elf(struct inspect_ctx *c, const char *what,
+		     const char *path, const struct elf_info *e,
+		     const struct imagefs_file *file, struct error *err)
 {
 	char have[160], need[160], plat[PLATFORM_STRING_MAX];
 	struct platform_elf want;
 
-	platform_format(node, plat);
-	if (!platform_elf_for(node, &want)) {
-		findings_add(f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+	platform_format(c->node, plat);
+	if (!platform_elf_for(c->node, &want)) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
 			     "node-architecture-unknown",
 			     "no ELF identity is known for a %s node; cannot "
 			     "judge %s '%s'", plat, what, path);
-		return;
+		return 0;
 	}
 	if (e->type != 2 && e->type != 3) {
-		findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "binary-not-executable-type",
 			     "%s '%s' is an ELF file of type %u, neither an "
 			     "executable nor a shared object: exec format "
 			     "error", what, path, e->type);
-		return;
+		return 0;
 	}
 	describe_elf(have, sizeof(have), e->elf_class, e->elf_data,
 		     e->machine);
@@ -250,30 +316,18 @@ static void judge_elf(const char *what, const char *path,
 		     want.machine);
 	if (e->elf_class == want.elf_class && e->elf_data == want.elf_data &&
 	    e->machine == want.machine)
-		return;
-	if (compat_32bit(node, e)) {
-		findings_add(f, SIGNAL_BINARY, SEVERITY_WARN,
+		return 0;
+	if (compat_32bit(c->node, e)) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_WARN,
 			     "binary-32bit-compat",
 			     "%s '%s' is %s; a %s node runs it only if its "
 			     "kernel and CPU support 32-bit programs", what,
 			     path, have, plat);
-		return;
+		return 0;
 	}
-	findings_add(f, SIGNAL_BINARY, SEVERITY_FAIL,
-		     "binary-wrong-architecture",
-		     "%s '%s' is %s; a %s node runs %s: the kernel refuses "
-		     "it (exec format error)", what, path, have, plat, need);
+	return judge_foreign(c, what, path, file, have, need, plat, err);
 }
 
-struct inspect_ctx {
-	struct imagefs *fs;
-	const struct imagefs_layer *layers;
-	const struct image_config *cfg;
-	const struct platform *node;
-	long page_size;
-	struct entry_facts *facts;
-	struct findings *f;
-};
 
 /*
  * The kernel maps each PT_LOAD segment in whole pages: a segment aligned
@@ -636,7 +690,8 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 			     "error", what, path);
 		return 0;
 	}
-	judge_elf(what, path, &elf, c->node, c->f);
+	if (judge_elf(c, what, path, &elf, file, err) < 0)
+		return -1;
 	judge_alignment(c, what, path, &elf);
 	return inspect_loader(c, what, path, &elf, depth, err);
 }
@@ -673,10 +728,12 @@ static int locate(struct inspect_ctx *c, struct imagefs_file *file,
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
 		       const struct platform *node, long page_size,
+		       const struct binfmt_list *binfmt,
 		       struct entry_facts *out, struct findings *f,
 		       struct error *err)
 {
-	struct inspect_ctx c = { fs, layers, cfg, node, page_size, out, f };
+	struct inspect_ctx c = { fs, layers, cfg, node, page_size, binfmt,
+				 out, f };
 	struct imagefs_file file = { 0 };
 	int ret;
 

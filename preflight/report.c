@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "../platform/binfmt.h"
 #include "../platform/host.h"
 #include "node.h"
 #include "check.h"
@@ -436,6 +437,52 @@ void report_node_text(FILE *out, const struct node *n)
 	fact(out, "sandbox:", "%s", sandbox ? sandbox : "(not configured)");
 }
 
+void report_binfmt_text(FILE *out, const struct binfmt_list *l)
+{
+	size_t i;
+
+	if (!l) {
+		fact(out, "binfmt_misc:", "not read (--platform without "
+		     "--root is not this machine)");
+		return;
+	}
+	if (!l->mounted) {
+		fact(out, "binfmt_misc:", "not mounted: no emulators");
+		return;
+	}
+	fact(out, "binfmt_misc:", "%s, %zu entr%s", l->disabled ?
+	     "disabled as a whole (status): none apply" : "enabled",
+	     l->count, l->count == 1 ? "y" : "ies");
+	for (i = 0; i < l->count; i++) {
+		const struct binfmt_entry *e = &l->items[i];
+
+		fact(out, "emulator:", "%s: %s (%s, %s%s)", e->name,
+		     e->interpreter, e->enabled ? "enabled" : "disabled",
+		     e->extension ? "by file name extension" :
+		     *e->flags ? "flags " : "no flags",
+		     e->extension ? "" : e->flags);
+	}
+}
+
+static json_t *json_binfmt(const struct binfmt_list *l)
+{
+	json_t *entries;
+	size_t i;
+
+	if (!l)
+		return json_null();
+	entries = json_array();
+	for (i = 0; i < l->count; i++)
+		json_array_append_new(entries, json_pack(
+			"{s:o,s:o,s:b,s:s,s:b}", "name",
+			jstr(l->items[i].name), "interpreter",
+			jstr(l->items[i].interpreter), "enabled",
+			l->items[i].enabled, "flags", l->items[i].flags,
+			"extension", l->items[i].extension));
+	return json_pack("{s:b,s:b,s:o}", "mounted", l->mounted, "enabled",
+			 !l->disabled, "entries", entries);
+}
+
 static json_t *json_node(const struct node *n)
 {
 	const char *sandbox = node_sandbox_image(n);
@@ -447,11 +494,13 @@ static json_t *json_node(const struct node *n)
 			 jstr(sandbox));
 }
 
-int report_host_json(FILE *out, const struct host *h, const struct node *n)
+int report_host_json(FILE *out, const struct host *h, const struct node *n,
+		     const struct binfmt_list *binfmt)
 {
 	json_t *host = json_host(h);
 
 	json_object_set_new(host, "runtime", json_node(n));
+	json_object_set_new(host, "binfmt_misc", json_binfmt(binfmt));
 	return dump(out, json_pack("{s:i,s:o,s:o}", "schema", REPORT_SCHEMA,
 				   "tool", json_tool(), "host", host));
 }

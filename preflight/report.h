@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct binfmt_list;
 struct host;
 struct image_result;
 struct node;
@@ -35,7 +36,10 @@ void report_check_kubeadm(FILE *out, const struct image_result *results,
 void report_host_text(FILE *out, const struct host *host);
 /* The runtime found on the node and where its configuration is. */
 void report_node_text(FILE *out, const struct node *node);
+/* The node's binfmt_misc entries (NULL: not read). */
+void report_binfmt_text(FILE *out, const struct binfmt_list *binfmt);
 int report_host_json(FILE *out, const struct host *host,
-		     const struct node *node);
+		     const struct node *node,
+		     const struct binfmt_list *binfmt);
 
 #endif
