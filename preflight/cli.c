@@ -23,6 +23,7 @@
 #include "config.h"
 #include "error.h"
 #include "escape.h"
+#include "gate.h"
 #include "kubeadm.h"
 #include "reference.h"
 #include "node.h"
@@ -56,6 +57,9 @@ struct cli {
 	const char *authfile;
 	bool kubeadm_style;       /* -o kubeadm: [ERROR ...] lines */
 	long page_size;           /* --page-size, 0: the running kernel's */
+	const char *required[CLI_LIST_MAX];   /* --require-platform */
+	size_t required_count;
+	const char *compare_to;   /* --compare-to */
 	const char *kubeadm_config;
 	const char *kubernetes_version;
 	bool help;
@@ -118,6 +122,12 @@ static const struct option_help option_help[] = {
 	  "prints\n" },
 	{ FOR_CHECK, "  --timeout SECONDS             bound on the whole run "
 	  "(default 120)\n" },
+	{ FOR_CHECK, "  --require-platform P          the tag must be an index "
+	  "offering P\n"
+	  "                                (repeatable; a release gate)\n"
+	  "  --compare-to REF              the tag must be REF's index, not "
+	  "one\n"
+	  "                                of its child manifests\n" },
 	{ FOR_CHECK | FOR_HOST, "  --page-size BYTES             check as a "
 	  "kernel with pages of that size\n"
 	  "                                (default: the running "
@@ -353,7 +363,7 @@ enum opt_id {
 	OPT_PLATFORM = 256, OPT_TIMEOUT, OPT_ROOT, OPT_STRICT, OPT_CREDS,
 	OPT_CA_FILE, OPT_INSECURE, OPT_ENTRYPOINT, OPT_RUNTIME, OPT_VERSION,
 	OPT_AUTHFILE, OPT_KUBEADM_CONFIG, OPT_KUBERNETES_VERSION,
-	OPT_PAGE_SIZE,
+	OPT_PAGE_SIZE, OPT_REQUIRE_PLATFORM, OPT_COMPARE_TO,
 };
 
 static const struct option long_options[] = {
@@ -371,6 +381,8 @@ static const struct option long_options[] = {
 	{ "runtime", required_argument, NULL, OPT_RUNTIME },
 	{ "authfile", required_argument, NULL, OPT_AUTHFILE },
 	{ "page-size", required_argument, NULL, OPT_PAGE_SIZE },
+	{ "require-platform", required_argument, NULL, OPT_REQUIRE_PLATFORM },
+	{ "compare-to", required_argument, NULL, OPT_COMPARE_TO },
 	{ "config", required_argument, NULL, OPT_KUBEADM_CONFIG },
 	{ "kubernetes-version", required_argument, NULL,
 	  OPT_KUBERNETES_VERSION },
@@ -415,6 +427,12 @@ static int apply_option(struct cli *c, int id, const char *arg)
 		return set_file_option(&c->authfile, arg, "--authfile");
 	case OPT_PAGE_SIZE:
 		return set_page_size(c, arg);
+	case OPT_REQUIRE_PLATFORM:
+		return push(c->required, &c->required_count, arg,
+			    "--require-platform");
+	case OPT_COMPARE_TO:
+		c->compare_to = arg;
+		return 0;
 	case OPT_KUBEADM_CONFIG:
 		c->kubeadm_config = arg;
 		return 0;
@@ -556,6 +574,20 @@ static int validate(struct cli *c, int argc, char **argv,
 			return usage_error("%s", err.message);
 		reference_release(&ref);
 	}
+	for (i = 0; i < (int)c->required_count; i++) {
+		struct platform p;
+
+		error_init(&err);
+		if (platform_parse(c->required[i], &p, &err) < 0)
+			return usage_error("%s", err.message);
+	}
+	if (c->compare_to) {
+		error_init(&err);
+		memset(&ref, 0, sizeof(ref));
+		if (reference_parse(c->compare_to, &ref, &err) < 0)
+			return usage_error("--compare-to: %s", err.message);
+		reference_release(&ref);
+	}
 	/* A runtime would fail to exec "" before looking at the image. */
 	if (c->entrypoint_count && !c->entrypoint[0][0])
 		return usage_error("invalid --entrypoint '': the first one "
@@ -679,6 +711,31 @@ static void print_report(const struct cli *c, const struct host *host,
 	fflush(stdout);
 }
 
+/* The release gate's questions, asked of every result. */
+static void apply_gate(const struct cli *c, const struct check_options *opt,
+		       struct image_result *results, size_t n)
+{
+	struct platform req[CLI_LIST_MAX];
+	struct image_result ref;
+	struct error err;
+	size_t i, k = 0;
+
+	for (i = 0; i < c->required_count; i++) {
+		error_init(&err);
+		if (platform_parse(c->required[i], &req[k], &err) == 0)
+			k++;
+	}
+	if (c->required_count)
+		for (i = 0; i < n; i++)
+			gate_require(&results[i], req, k, c->strict);
+	if (!c->compare_to)
+		return;
+	check_image(c->compare_to, opt, &ref);
+	for (i = 0; i < n; i++)
+		gate_compare(&results[i], &ref, c->strict);
+	image_result_release(&ref);
+}
+
 static int run_checks(struct cli *c, int argc, char **argv,
 		      const struct host *base, const struct platform *plats,
 		      size_t nplat, const struct node *node,
@@ -702,6 +759,7 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	c->entrypoint[c->entrypoint_count] = NULL;
 	opt.entrypoint = c->entrypoint_count ? c->entrypoint : NULL;
 	check_all(argv, argc, &opt, base, plats, nplat, results);
+	apply_gate(c, &opt, results, n);
 	print_report(c, base, results, n);
 	warn_unknowns(c, results, n);
 	for (i = 0; i < n; i++)

@@ -975,3 +975,37 @@ need_demo() {
 			return 1
 	done
 }
+
+# -- the release gate -------------------------------------------------------
+
+@test "gate: --compare-to catches a tag promoted as one child manifest" {
+	local idx child single
+	idx=$(fx multi-oci:1) single=$(fx single-amd64:1)
+	child="$REG/fx/multi-oci@$(curl -sf -H \
+		'Accept: application/vnd.oci.image.index.v1+json' \
+		"http://$REG/v2/fx/multi-oci/manifests/1" |
+		jq -r '.manifests[0].digest')"
+	check_json 1 --platform linux/amd64 --compare-to "$idx" \
+		"$child" "$idx" "$single"
+	expect_findings "$child" linux/amd64 fail:promoted-child-manifest
+	expect_finding "$child" linux/amd64 fail:promoted-child-manifest \
+		"linux/amd64 child manifest of '$idx', not its index"
+	expect_verdict "$idx" linux/amd64 PASS
+	expect_finding "$idx" linux/amd64 info:same-as-reference ''
+	expect_findings "$single" linux/amd64 warn:differs-from-reference
+}
+
+@test "gate: --require-platform wants an index offering each platform" {
+	local idx single
+	idx=$(fx multi-oci:1) single=$(fx single-amd64:1)
+	check_json 0 --platform linux/amd64 --require-platform linux/arm64 \
+		--require-platform linux/arm/v7 "$idx"
+	check_json 1 --platform linux/amd64 --require-platform linux/arm64 \
+		--require-platform linux/mips64le "$idx" "$single"
+	expect_findings "$idx" linux/amd64 fail:required-platform-missing
+	expect_finding "$idx" linux/amd64 fail:required-platform-missing \
+		'no linux/mips64le entry'
+	expect_findings "$single" linux/amd64 fail:not-an-index
+	pf check --require-platform 'linux//x' "$idx"
+	expect_status 3
+}
