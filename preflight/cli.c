@@ -513,9 +513,13 @@ static int parse_platforms(const struct cli *c, struct platform *plats,
 	*count = 0;
 	for (i = 0; i < c->platform_count; i++) {
 		error_init(&err);
-		if (!strcmp(c->platforms[i], "all"))
-			return usage_error("--platform all is not supported "
-					   "yet; name the platforms");
+		if (!strcmp(c->platforms[i], "all")) {
+			if (c->platform_count > 1)
+				return usage_error("--platform all names "
+						   "every platform: give no "
+						   "other --platform");
+			continue;
+		}
 		if (platform_parse(c->platforms[i], &plats[*count], &err) < 0)
 			return usage_error("%s", err.message);
 		if (!platform_is_valid(&plats[*count]))
@@ -711,6 +715,57 @@ static void print_report(const struct cli *c, const struct host *host,
 	fflush(stdout);
 }
 
+static bool all_platforms(const struct cli *c)
+{
+	return c->platform_count == 1 && !strcmp(c->platforms[0], "all");
+}
+
+static void push_result(struct image_result **list, size_t *n,
+			struct image_result *r)
+{
+	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+	(*list)[(*n)++] = *r;
+}
+
+/*
+ * --platform all: each image once as this node, then each runnable entry
+ * of its index as a node of that entry's own platform (a single manifest
+ * as a node of its config's platform). The run's cache makes the second
+ * look at each document free.
+ */
+static void check_every_platform(char **argv, int argc,
+				 const struct check_options *opt,
+				 struct image_result **out, size_t *n)
+{
+	struct check_options o = *opt;
+	struct host host = *opt->host;
+	struct image_result first, r;
+
+	o.host = &host;
+	host.overridden = true;
+	for (int a = 0; a < argc; a++) {
+		size_t before = *n;
+
+		check_image(argv[a], opt, &first);
+		for (size_t i = 0; i < first.offered_count; i++) {
+			if (!first.offered[i].valid)
+				continue;
+			host.platform = first.offered[i].platform;
+			check_image(argv[a], &o, &r);
+			push_result(out, n, &r);
+		}
+		if (first.top_kind != DOC_INDEX && first.has_config) {
+			host.platform = first.config_platform;
+			check_image(argv[a], &o, &r);
+			push_result(out, n, &r);
+		}
+		if (*n > before)
+			image_result_release(&first);
+		else
+			push_result(out, n, &first);   /* why it stopped */
+	}
+}
+
 /* The release gate's questions, asked of every result. */
 static void apply_gate(const struct cli *c, const struct check_options *opt,
 		       struct image_result *results, size_t n)
@@ -742,8 +797,8 @@ static int run_checks(struct cli *c, int argc, char **argv,
 		      const struct binfmt_list *binfmt)
 {
 	size_t n = (nplat ? nplat : 1) * (size_t)argc, i;
-	struct image_result *results = xcalloc(n, sizeof(*results));
-	enum verdict *verdicts = xcalloc(n, sizeof(*verdicts));
+	struct image_result *results = NULL;
+	enum verdict *verdicts;
 	struct registry_options ro;
 	struct check_options opt = { 0 };
 	int status;
@@ -758,7 +813,14 @@ static int run_checks(struct cli *c, int argc, char **argv,
 	opt.strict = c->strict;
 	c->entrypoint[c->entrypoint_count] = NULL;
 	opt.entrypoint = c->entrypoint_count ? c->entrypoint : NULL;
-	check_all(argv, argc, &opt, base, plats, nplat, results);
+	if (all_platforms(c)) {
+		n = 0;
+		check_every_platform(argv, argc, &opt, &results, &n);
+	} else {
+		results = xcalloc(n, sizeof(*results));
+		check_all(argv, argc, &opt, base, plats, nplat, results);
+	}
+	verdicts = xcalloc(n ? n : 1, sizeof(*verdicts));
 	apply_gate(c, &opt, results, n);
 	print_report(c, base, results, n);
 	warn_unknowns(c, results, n);

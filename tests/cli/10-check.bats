@@ -1009,3 +1009,17 @@ need_demo() {
 	pf check --require-platform 'linux//x' "$idx"
 	expect_status 3
 }
+
+@test "gate: --platform all checks each entry as a node of its own platform" {
+	local idx wrong
+	idx=$(fx multi-oci:1) wrong=$(fx wrong-binary:1)
+	check_json 1 --platform all "$idx" "$wrong"
+	[ "$(jq '[.images[] | select(.reference == "'"$idx"'")] | length' \
+		"$PF_OUT")" = 6 ] || { pf_dump; return 1; }
+	jq -e '[.images[] | select(.reference == "'"$idx"'") | .verdict] |
+		all(. == "PASS")' "$PF_OUT" >/dev/null || { pf_dump; return 1; }
+	expect_verdict "$wrong" linux/amd64 PASS
+	expect_findings "$wrong" linux/arm64 fail:binary-wrong-architecture
+	pf check --platform all --platform linux/amd64 "$idx"
+	expect_status 3
+}
