@@ -888,48 +888,62 @@ static int load_binfmt(const struct cli *c, size_t nplat,
 	return 0;
 }
 
+/* What every command reads of the node before anything else. */
+struct setting {
+	struct host host;
+	struct node node;
+	struct binfmt_list binfmt;
+	const struct binfmt_list *emus;   /* NULL when not read */
+};
+
+static int load_setting(struct cli *c, size_t nplat, struct setting *s)
+{
+	if (detect_host(c, &s->host) < 0 || load_node(c, &s->node) < 0)
+		return -1;
+	if (load_binfmt(c, nplat, &s->binfmt, &s->emus) < 0) {
+		node_release(&s->node);
+		return -1;
+	}
+	return 0;
+}
+
+static void release_setting(struct setting *s)
+{
+	binfmt_list_release(&s->binfmt);
+	node_release(&s->node);
+}
+
 static int cmd_host(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
-	const struct binfmt_list *emus;
-	struct binfmt_list binfmt;
-	struct host host;
-	struct node node;
+	struct setting set;
 	size_t nplat;
 
 	if (argc > 0)
 		return usage_error("host takes no arguments, got '%s'",
 				   argv[0]), EXIT_USAGE;
 	if (parse_platforms(c, plats, &nplat) < 0 ||
-	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
+	    load_setting(c, nplat, &set) < 0)
 		return EXIT_USAGE;
-	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
-		node_release(&node);
-		return EXIT_USAGE;
-	}
 	if (nplat) {
-		host.platform = plats[0];
-		host.overridden = true;
+		set.host.platform = plats[0];
+		set.host.overridden = true;
 	}
 	if (c->json) {
-		report_host_json(stdout, &host, &node, emus);
+		report_host_json(stdout, &set.host, &set.node, set.emus);
 	} else {
-		report_host_text(stdout, &host);
-		report_node_text(stdout, &node);
-		report_binfmt_text(stdout, emus);
+		report_host_text(stdout, &set.host);
+		report_node_text(stdout, &set.node);
+		report_binfmt_text(stdout, set.emus);
 	}
-	binfmt_list_release(&binfmt);
-	node_release(&node);
+	release_setting(&set);
 	return EXIT_PASS;
 }
 
 static int cmd_check(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
-	const struct binfmt_list *emus;
-	struct binfmt_list binfmt;
-	struct node node;
-	struct host host;
+	struct setting set;
 	const char *env;
 	size_t nplat;
 	int status;
@@ -940,15 +954,11 @@ static int cmd_check(struct cli *c, int argc, char **argv)
 	env = getenv("IMAGE_PREFLIGHT_CREDS");
 	if (!c->creds_user && env && *env && set_creds(c, env) < 0)
 		return EXIT_USAGE;
-	if (detect_host(c, &host) < 0 || load_node(c, &node) < 0)
+	if (load_setting(c, nplat, &set) < 0)
 		return EXIT_USAGE;
-	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
-		node_release(&node);
-		return EXIT_USAGE;
-	}
-	status = run_checks(c, argc, argv, &host, plats, nplat, &node, emus);
-	binfmt_list_release(&binfmt);
-	node_release(&node);
+	status = run_checks(c, argc, argv, &set.host, plats, nplat,
+			    &set.node, set.emus);
+	release_setting(&set);
 	return status;
 }
 
@@ -991,10 +1001,7 @@ static char **kubeadm_images(struct cli *c, const struct node *node,
 static int cmd_kubeadm(struct cli *c, int argc, char **argv)
 {
 	struct platform plats[CLI_LIST_MAX];
-	const struct binfmt_list *emus;
-	struct binfmt_list binfmt;
-	struct node node;
-	struct host host;
+	struct setting set;
 	size_t nplat;
 	char **refs;
 	int n = 0, status = EXIT_USAGE;
@@ -1003,21 +1010,16 @@ static int cmd_kubeadm(struct cli *c, int argc, char **argv)
 		return usage_error("kubeadm takes no IMAGE, got '%s'",
 				   argv[0]), EXIT_USAGE;
 	if (parse_platforms(c, plats, &nplat) < 0 ||
-	    detect_host(c, &host) < 0 || load_node(c, &node) < 0)
+	    load_setting(c, nplat, &set) < 0)
 		return EXIT_USAGE;
-	if (load_binfmt(c, nplat, &binfmt, &emus) < 0) {
-		node_release(&node);
-		return EXIT_USAGE;
-	}
-	refs = kubeadm_images(c, &node, &n);
+	refs = kubeadm_images(c, &set.node, &n);
 	if (refs)
-		status = run_checks(c, n, refs, &host, plats, nplat, &node,
-				    emus);
+		status = run_checks(c, n, refs, &set.host, plats, nplat,
+				    &set.node, set.emus);
 	for (int i = 0; refs && i < n; i++)
 		free(refs[i]);
 	free(refs);
-	binfmt_list_release(&binfmt);
-	node_release(&node);
+	release_setting(&set);
 	return status;
 }
 
