@@ -27,6 +27,9 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlife  # noqa: E402
+
 # Bounds: a request body we buffer, a response body we buffer to rewrite.
 MAX_REQUEST_BODY = 256 * 1024 * 1024
 MAX_REWRITE_BODY = 256 * 1024 * 1024
@@ -407,17 +410,6 @@ class Server(ThreadingHTTPServer):
 	allow_reuse_address = True
 
 
-def watch_owner(pid):
-	"""Exit the process once PID is gone (the test run was killed)."""
-	while True:
-		try:
-			os.kill(pid, 0)
-		except ProcessLookupError:
-			os._exit(0)
-		except PermissionError:
-			pass
-		time.sleep(1)
-
 
 def parse_args(argv):
 	p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -522,13 +514,8 @@ def main(argv):
 	srv.realm_path = "/auth/issue"
 	srv.realm = "%s://127.0.0.1:%d%s" % (srv.scheme, port, srv.realm_path)
 	srv.token = secrets.token_urlsafe(24)
-	if opts.owner_pid:
-		threading.Thread(target=watch_owner, args=(opts.owner_pid,),
-				 daemon=True).start()
-	tmp = opts.port_file + ".tmp"
-	with open(tmp, "w", encoding="ascii") as f:
-		f.write("%d\n" % port)
-	os.rename(tmp, opts.port_file)
+	serverlife.watch_owner(opts.owner_pid)
+	serverlife.publish_ports(opts.port_file, [port])
 	try:
 		srv.serve_forever()
 	except KeyboardInterrupt:

@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imagebuild as ib  # noqa: E402
+import serverlife  # noqa: E402
 
 ROUTE = re.compile(r"^/v2/(.+)/(manifests|blobs)/([^/?]+)$")
 APP = ib.elf(arch="amd64")
@@ -393,17 +394,6 @@ class Server(ThreadingHTTPServer):
 				f.write(line + "\n")
 
 
-def watch_owner(pid):
-	"""Exit once PID (the test file's shell) is gone."""
-	while True:
-		try:
-			os.kill(pid, 0)
-		except ProcessLookupError:
-			os._exit(0)
-		except PermissionError:
-			pass
-		time.sleep(0.5)
-
 
 def main(argv):
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -423,14 +413,10 @@ def main(argv):
 	for role in ("main", "cdn", "thief"):
 		threading.Thread(target=shared[role].serve_forever,
 				 daemon=True).start()
-	if args.owner_pid:
-		threading.Thread(target=watch_owner, args=(args.owner_pid,),
-				 daemon=True).start()
-	tmp = args.port_file + ".tmp"
-	with open(tmp, "w", encoding="ascii") as f:
-		f.write("%d %d %d\n" % tuple(shared[r].server_address[1]
-					     for r in ("main", "cdn", "thief")))
-	os.rename(tmp, args.port_file)
+	serverlife.watch_owner(args.owner_pid)
+	serverlife.publish_ports(args.port_file,
+				 (shared[r].server_address[1]
+				  for r in ("main", "cdn", "thief")))
 	time.sleep(args.lifetime)
 	return 0
 

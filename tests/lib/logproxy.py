@@ -22,8 +22,10 @@ import os
 import socketserver
 import sys
 import threading
-import time
 import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlife  # noqa: E402
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
 # Hop-by-hop headers (RFC 9110 7.6.1) are not relayed.
@@ -117,16 +119,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._fail(self._target()[0], 405)
 
 
-def watch_owner(pid):
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            os._exit(0)
-        except PermissionError:
-            pass
-        time.sleep(1)
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -147,13 +139,8 @@ def main():
     srv.log_path = a.log
     srv.log_lock = threading.Lock()
     open(a.log, "a").close()
-    if a.owner_pid:
-        threading.Thread(target=watch_owner, args=(a.owner_pid,),
-                         daemon=True).start()
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write("%d\n" % srv.server_address[1])
-    os.rename(tmp, a.port_file)
+    serverlife.watch_owner(a.owner_pid)
+    serverlife.publish_ports(a.port_file, [srv.server_address[1]])
     srv.serve_forever()
 
 

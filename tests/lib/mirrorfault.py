@@ -48,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import imagebuild as ib  # noqa: E402
+import serverlife  # noqa: E402
 
 ROLES = ("up", "getfail", "auth", "layer404")
 ROUTE = re.compile(r"^/v2/(.+)/(manifests|blobs)/([^/]+)$")
@@ -196,17 +197,6 @@ class Server(ThreadingHTTPServer):
 				f.write(line + "\n")
 
 
-def watch_owner(pid):
-	"""Exit once PID (the test file's shell) is gone."""
-	while True:
-		try:
-			os.kill(pid, 0)
-		except ProcessLookupError:
-			os._exit(0)
-		except PermissionError:
-			pass
-		time.sleep(0.5)
-
 
 def main(argv):
 	ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -223,14 +213,9 @@ def main(argv):
 	for srv in servers:
 		threading.Thread(target=srv.serve_forever,
 				 daemon=True).start()
-	if args.owner_pid:
-		threading.Thread(target=watch_owner, args=(args.owner_pid,),
-				 daemon=True).start()
-	tmp = args.port_file + ".tmp"
-	with open(tmp, "w", encoding="ascii") as f:
-		f.write(" ".join(str(s.server_address[1])
-				 for s in servers) + "\n")
-	os.rename(tmp, args.port_file)
+	serverlife.watch_owner(args.owner_pid)
+	serverlife.publish_ports(args.port_file,
+				 (s.server_address[1] for s in servers))
 	time.sleep(args.lifetime)
 	return 0
 

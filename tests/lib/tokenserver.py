@@ -26,6 +26,9 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serverlife  # noqa: E402
+
 # Bounds on what a client may send us.
 MAX_BODY = 64 * 1024
 MAX_SCOPES = 32
@@ -231,17 +234,6 @@ class Handler(BaseHTTPRequestHandler):
 		self.issue(user, pw, form, True)
 
 
-def watch_owner(pid):
-	"""Exit the process once PID is gone (the test run was killed)."""
-	while True:
-		try:
-			os.kill(pid, 0)
-		except ProcessLookupError:
-			os._exit(0)
-		except PermissionError:
-			pass
-		time.sleep(1)
-
 
 def parse_args(argv):
 	p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -275,13 +267,8 @@ def main(argv):
 	srv.token_path = args.path
 	srv.log_path = args.log
 	srv.log_lock = threading.Lock()
-	if args.owner_pid:
-		threading.Thread(target=watch_owner, args=(args.owner_pid,),
-				 daemon=True).start()
-	tmp = args.port_file + ".tmp"
-	with open(tmp, "w", encoding="ascii") as f:
-		f.write("%d\n" % srv.server_address[1])
-	os.rename(tmp, args.port_file)
+	serverlife.watch_owner(args.owner_pid)
+	serverlife.publish_ports(args.port_file, [srv.server_address[1]])
 	try:
 		srv.serve_forever()
 	except KeyboardInterrupt:
