@@ -377,8 +377,7 @@ static bool never(const struct http_stream *s)
 	return false;
 }
 
-static int transport_error(struct http_stream *s, const char *url,
-			   struct error *err)
+static int transport_error(struct http_stream *s, struct error *err)
 {
 	char safe[512];
 
@@ -415,7 +414,7 @@ int http_perform(struct http_client *c, const struct http_request *req,
 		goto out;
 	}
 	if (s->result != CURLE_OK) {
-		transport_error(s, req->url, err);
+		transport_error(s, err);
 		goto out;
 	}
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &resp->status);
@@ -440,7 +439,7 @@ struct http_stream *http_stream_open(struct http_client *c,
 		goto fail;
 	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (s->done && s->result != CURLE_OK && !s->headers_done) {
-		transport_error(s, req->url, err);
+		transport_error(s, err);
 		goto fail;
 	}
 	if (resp->status < 200 || resp->status > 299) {
@@ -474,7 +473,7 @@ ssize_t http_stream_read(struct http_stream *s, const void **data,
 		return (ssize_t)s->pending.len;
 	}
 	if (s->result != CURLE_OK)
-		return transport_error(s, NULL, err);
+		return transport_error(s, err);
 	return 0;
 }
 

@@ -1622,6 +1622,5 @@ struct source *registry_source_new(const struct reference *ref,
 	r->home = xstrdup(reference_registry_host(ref));
 	build_targets(r, ref);
 	r->base.name = xstrdup(r->t->domain);
-	r->base.mirror = r->t->mirror;
 	return &r->base;
 }

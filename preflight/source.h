@@ -51,7 +51,6 @@ struct source_ops {
 struct source {
 	const struct source_ops *ops;
 	char *name;        /* what the report calls it: the host contacted */
-	bool mirror;       /* answered in place of the reference's registry */
 };
 
 int source_fetch_manifest(struct source *s, const char *ref,
