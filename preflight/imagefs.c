@@ -1003,6 +1003,7 @@ static int imagefs_found_file(struct imagefs *fs, size_t layer,
 	if (imagefs_node_head(fs, layer, n, err) < 0)
 		return -1;
 	imagefs_fill_node(out, IMAGEFS_FOUND, layer, n);
+	out->entry = n->ordinal;
 	out->head = xmalloc(n->head_len);
 	memcpy(out->head, n->head, n->head_len);
 	out->head_len = n->head_len;
@@ -1183,6 +1184,92 @@ out:
 		imagefs_file_release(out);
 	free(t);
 	return r;
+}
+
+int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
+		      imagefs_chunk_fn fn, void *ctx, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	unsigned char *chunk;
+	uint64_t offset = 0;
+	int r = 0;
+
+	if (file->status != IMAGEFS_FOUND || file->layer >= fs->count) {
+		error_set(err, ERROR_USAGE, "no file to read");
+		return -1;
+	}
+	if (imagefs_cursor_seek(fs, file->layer, file->entry, err) < 0 ||
+	    imagefs_cursor_next(fs, err) < 0)
+		return -1;
+	if (!c->open || c->next != file->entry + 1) {
+		error_set(err, ERROR_FORMAT, "entry %zu missing when read again",
+			  file->entry);
+		return imagefs_layer_error(fs, file->layer, err);
+	}
+	chunk = xmalloc(IMAGEFS_HEAD_MAX);
+	while (r == 0) {
+		la_ssize_t n = archive_read_data(c->archive, chunk,
+						 IMAGEFS_HEAD_MAX);
+
+		if (n == 0 || n == ARCHIVE_WARN)
+			break;
+		if (n < 0) {
+			free(chunk);
+			return imagefs_archive_error(fs, err);
+		}
+		r = fn(ctx, offset, chunk, (size_t)n);
+		offset += (uint64_t)n;
+	}
+	free(chunk);
+	c->data_pending = false;
+	return 0;
+}
+
+/* Where imagefs_file_read() is copying to. */
+struct imagefs_window {
+	uint64_t offset;
+	unsigned char *buf;
+	size_t len;
+	size_t got;
+};
+
+static int imagefs_window_fill(void *ctx, uint64_t offset,
+			       const unsigned char *data, size_t len)
+{
+	struct imagefs_window *w = ctx;
+	uint64_t end = offset + len;
+	uint64_t from, to;
+
+	if (end <= w->offset)
+		return 0;
+	from = offset > w->offset ? offset : w->offset;
+	to = end < w->offset + w->len ? end : w->offset + w->len;
+	memcpy(w->buf + (from - w->offset), data + (from - offset),
+	       (size_t)(to - from));
+	if (to - w->offset > w->got)
+		w->got = (size_t)(to - w->offset);
+	return to == w->offset + w->len;
+}
+
+int imagefs_file_read(struct imagefs *fs, const struct imagefs_file *file,
+		      uint64_t offset, void *buf, size_t len, size_t *got,
+		      struct error *err)
+{
+	struct imagefs_window w = {offset, buf, len, 0};
+
+	*got = 0;
+	if (len == 0)
+		return 0;
+	if (offset <= file->head_len && len <= file->head_len - offset &&
+	    file->head) {
+		memcpy(buf, file->head + offset, len);
+		*got = len;
+		return 0;
+	}
+	if (imagefs_file_scan(fs, file, imagefs_window_fill, &w, err) < 0)
+		return -1;
+	*got = w.got;
+	return 0;
 }
 
 void imagefs_file_release(struct imagefs_file *f)

@@ -49,6 +49,7 @@ struct imagefs_file {
 	enum imagefs_status status;
 	char *path;             /* final path inside the image */
 	size_t layer;           /* layer holding it, 0 = bottom */
+	size_t entry;           /* its tar entry's position in that layer */
 	int64_t size;
 	unsigned int mode;      /* permission bits and type, as in the tar */
 	unsigned char *head;    /* first bytes, up to IMAGEFS_HEAD_MAX */
@@ -102,6 +103,28 @@ void imagefs_free(struct imagefs *fs);
 int imagefs_lookup(struct imagefs *fs, const char *path,
 		   struct imagefs_file *out, struct error *err);
 void imagefs_file_release(struct imagefs_file *f);
+
+/*
+ * Hand the data of a file found by imagefs_lookup() to fn in order,
+ * chunk by chunk, from its first byte; fn returns 0 to go on, 1 to stop.
+ * The layer is read again up to the file's entry (the blob source keeps
+ * what it already fetched), so this costs decompression, and download
+ * only for the part of the layer not yet seen. Returns 0, or -1 when the
+ * layer cannot be read.
+ */
+typedef int (*imagefs_chunk_fn)(void *ctx, uint64_t offset,
+				const unsigned char *data, size_t len);
+int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
+		      imagefs_chunk_fn fn, void *ctx, struct error *err);
+
+/*
+ * Copy up to len bytes of the file from offset into buf (served from
+ * file->head when they lie there); *got says how many (fewer at the end
+ * of the file). Returns 0, or -1 when the layer cannot be read.
+ */
+int imagefs_file_read(struct imagefs *fs, const struct imagefs_file *file,
+		      uint64_t offset, void *buf, size_t len, size_t *got,
+		      struct error *err);
 
 void imagefs_get_stats(const struct imagefs *fs, struct imagefs_stats *out);
 

@@ -772,6 +772,65 @@ static void test_head_is_capped(void **state)
 	timage_free(im);
 }
 
+/* The bytes fill_random() writes, len of them (its state runs on from
+   chunk to chunk). */
+static unsigned char *random_bytes(size_t len)
+{
+	unsigned char *out = xmalloc(len);
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		out[i] = (unsigned char)x;
+	}
+	return out;
+}
+
+static void test_file_read(void **state)
+{
+	const size_t size = 3 * IMAGEFS_HEAD_MAX;
+	struct timage *im = timage_from_writer(GZIP, fill_large_file, NULL);
+	unsigned char *want = random_bytes(size);
+	unsigned char buf[300];
+	struct imagefs_file f, other;
+	struct error err;
+	size_t got;
+
+	(void)state;
+	error_init(&err);
+	assert_int_equal(imagefs_lookup(im->fs, "/bin/large", &f, &err), 0);
+	/* Within the head. */
+	assert_int_equal(imagefs_file_read(im->fs, &f, 10, buf, 100, &got,
+					   &err), 0);
+	assert_int_equal(got, 100);
+	assert_memory_equal(buf, want + 10, 100);
+	/* Across the end of the head and a chunk boundary. */
+	assert_int_equal(imagefs_file_read(im->fs, &f, 2 * IMAGEFS_HEAD_MAX - 7,
+					   buf, sizeof(buf), &got, &err), 0);
+	assert_int_equal(got, sizeof(buf));
+	assert_memory_equal(buf, want + 2 * IMAGEFS_HEAD_MAX - 7, sizeof(buf));
+	/* The tail: fewer bytes than asked. */
+	assert_int_equal(imagefs_file_read(im->fs, &f, size - 50, buf,
+					   sizeof(buf), &got, &err), 0);
+	assert_int_equal(got, 50);
+	assert_memory_equal(buf, want + size - 50, 50);
+	/* Past the end: nothing. */
+	assert_int_equal(imagefs_file_read(im->fs, &f, size + 1, buf, 10,
+					   &got, &err), 0);
+	assert_int_equal(got, 0);
+	/* Only a found file can be read. */
+	assert_int_equal(imagefs_lookup(im->fs, "/bin", &other, &err), 0);
+	assert_int_equal(imagefs_file_read(im->fs, &other, size - 50, buf,
+					   10, &got, &err), -1);
+	imagefs_file_release(&other);
+	imagefs_file_release(&f);
+	free(want);
+	timage_free(im);
+}
+
 static void lookup_expect(struct timage *im, const char *path,
 			  enum imagefs_status status)
 {
@@ -1339,6 +1398,7 @@ int main(void)
 		cmocka_unit_test(test_symlink_hops_limit),
 		cmocka_unit_test(test_early_stop),
 		cmocka_unit_test(test_head_is_capped),
+		cmocka_unit_test(test_file_read),
 		cmocka_unit_test(test_index_reused),
 		cmocka_unit_test(test_reopen_for_earlier_entry),
 		cmocka_unit_test(test_layer_errors),
