@@ -40,6 +40,19 @@ struct run {
 	struct registry_options ro;
 };
 
+static void tree_entry_release(struct tree_entry *t)
+{
+	size_t i;
+
+	free(t->digest);
+	free(t->media_type);
+	free(t->config_digest);
+	for (i = 0; i < t->argc; i++)
+		free(t->argv[i]);
+	free(t->argv);
+	free(t->error);
+}
+
 void image_result_release(struct image_result *r)
 {
 	size_t i;
@@ -56,6 +69,9 @@ void image_result_release(struct image_result *r)
 	free(r->selected_media_type);
 	free(r->selected_reason);
 	free(r->config_digest);
+	for (i = 0; i < r->tree_count; i++)
+		tree_entry_release(&r->tree[i]);
+	free(r->tree);
 	entry_facts_release(&r->entry);
 	findings_release(&r->findings);
 	memset(r, 0, sizeof(*r));
@@ -636,6 +652,134 @@ static void note_emulated(struct run *run)
 		       want);
 }
 
+/* The config of one tree entry: its platform and command. */
+static void tree_config(struct run *run, struct tree_entry *t)
+{
+	struct image_config cfg = { 0 };
+	struct entry_facts argv = { 0 };
+	struct error err;
+	struct buf body;
+
+	error_init(&err);
+	buf_init(&body);
+	if (t->config_size < 0 || (uint64_t)t->config_size > CONFIG_BYTES_MAX)
+		t->error = xasprintf("config '%s' is %lld bytes, more than %u "
+				     "(CONFIG_BYTES_MAX)", t->config_digest,
+				     (long long)t->config_size,
+				     CONFIG_BYTES_MAX);
+	else if (source_fetch_blob(run->src, t->config_digest,
+				   CONFIG_BYTES_MAX, &body, &err) < 0 ||
+		 config_parse(body.data, body.len, &cfg, &err) < 0)
+		t->error = xasprintf("config '%s': %s", t->config_digest,
+				     err.message);
+	if (!t->error) {
+		t->has_config = true;
+		platform_set(&t->config_platform, cfg.os, cfg.architecture,
+			     cfg.variant);
+		entrypoint_argv(&cfg, NULL, &argv);
+		t->argv = argv.argv;
+		t->argc = argv.argc;
+		argv.argv = NULL;
+		argv.argc = 0;
+	}
+	entry_facts_release(&argv);
+	config_release(&cfg);
+	buf_release(&body);
+}
+
+/* The manifest of one tree entry (the top document for a single one),
+   then its config. */
+static void tree_manifest(struct run *run, struct tree_entry *t,
+			  const struct document *given)
+{
+	struct document doc = { 0 };
+	struct fetched got = { 0 };
+	const struct document *m = given;
+	struct error err;
+
+	error_init(&err);
+	if (!m) {
+		if (source_fetch_manifest(run->src, t->digest, &got,
+					  &err) < 0 ||
+		    document_parse(got.body.data, got.body.len,
+				   got.content_type, &doc, &err) < 0)
+			t->error = xasprintf("manifest '%s': %s", t->digest,
+					     err.message);
+		else if (doc.kind != DOC_MANIFEST)
+			t->error = xasprintf("manifest '%s' is not an image "
+					     "manifest (%s)", t->digest,
+					     doc.media_type);
+		m = &doc;
+	}
+	if (!t->error) {
+		t->has_manifest = true;
+		t->layer_count = m->layer_count;
+		for (size_t i = 0; i < m->layer_count; i++)
+			if (m->layers[i].size > 0)
+				t->layers_size += m->layers[i].size;
+		t->config_digest = xstrdup(m->config.digest);
+		t->config_size = m->config.size;
+		tree_config(run, t);
+	}
+	document_release(&doc);
+	fetched_release(&got);
+}
+
+/*
+ * inspect: every entry of the tag's index (attestations listed, not
+ * fetched), or the tag's single manifest, with its manifest and config.
+ * The selection was made by take_top() as for a check.
+ */
+static void take_tree(struct run *run)
+{
+	struct image_result *res = run->res;
+	const struct document *top = &run->top;
+	size_t i, n = top->kind == DOC_INDEX ? top->entry_count : 1;
+
+	res->tree = xcalloc(n, sizeof(*res->tree));
+	res->tree_complete = true;
+	for (i = 0; i < n; i++) {
+		struct tree_entry *t = &res->tree[res->tree_count++];
+
+		if (top->kind != DOC_INDEX) {
+			t->digest = xstrdup(res->top_digest);
+			t->media_type = xstrdup(top->media_type);
+			t->size = -1;
+			t->valid = true;
+			t->selected = true;
+			tree_manifest(run, t, top);
+			if (t->has_config) {
+				t->platform = t->config_platform;
+				t->has_platform = true;
+				res->selected = true;
+				res->selected_platform = t->platform;
+				platform_normalize(&res->selected_platform);
+			}
+		} else {
+			const struct descriptor *d = &top->entries[i];
+
+			t->position = i + 1;
+			t->has_platform = d->has_platform;
+			t->platform = d->raw_platform;
+			t->attestation = d->attestation;
+			t->valid = d->has_platform &&
+				   platform_is_valid(&d->platform);
+			t->digest = xstrdup(d->digest);
+			t->media_type = xstrdup(d->media_type ? d->media_type :
+						"");
+			t->size = d->size;
+			t->selected = res->selected &&
+				      !strcmp(d->digest, res->selected_digest) &&
+				      platform_equal(&d->platform,
+						     &res->selected_platform);
+			if (!t->attestation)
+				tree_manifest(run, t, NULL);
+		}
+		if (t->error)
+			res->tree_complete = false;
+	}
+}
+
 static void finish(struct run *run, long long started)
 {
 	struct image_result *res = run->res;
@@ -756,6 +900,11 @@ void check_image(const char *text, const struct check_options *opt,
 		access_finding(&run, SIGNAL_TAG, &err);
 	if (ret != 0)
 		goto out;
+	if (opt->tree_only) {
+		if (take_top(&run) == 0 || run.top.kind == DOC_INDEX)
+			take_tree(&run);
+		goto out;
+	}
 	if (take_top(&run) < 0 || take_config(&run) < 0)
 		goto out;
 	judge_config(&run);

@@ -31,6 +31,9 @@ struct check_options {
 	enum runtime_rules rules;
 	const char *const *entrypoint;    /* override argv, NULL-terminated */
 	bool strict;
+	/* inspect: read every runnable entry's manifest and config into
+	   the result's tree and decide the selection; no layer is read */
+	bool tree_only;
 };
 
 /* An index entry as offered to nodes (attestations excluded). */
@@ -66,6 +69,31 @@ struct entry_facts {
 	size_t link_count;
 };
 
+/* One platform manifest of the tree an image resolves to (inspect). */
+struct tree_entry {
+	size_t position;      /* 1-based in the index; 0 for a single one */
+	bool has_platform;
+	struct platform platform;     /* as written in the index entry */
+	bool attestation;     /* listed, never fetched */
+	bool valid;           /* a tuple runtimes know */
+	bool selected;        /* the entry this node would get */
+	char *digest;
+	char *media_type;
+	int64_t size;
+	/* the manifest, once read */
+	bool has_manifest;
+	size_t layer_count;
+	int64_t layers_size;  /* sum of the layer descriptors' sizes */
+	char *config_digest;
+	int64_t config_size;
+	/* the config, once read */
+	bool has_config;
+	struct platform config_platform;   /* as written */
+	char **argv;          /* Entrypoint then Cmd, NULL-terminated */
+	size_t argc;
+	char *error;          /* why the manifest or config is missing */
+};
+
 struct image_result {
 	char *reference;      /* as given */
 	char *canonical;
@@ -94,6 +122,10 @@ struct image_result {
 	struct entry_facts entry;
 	struct findings findings;
 	enum verdict verdict;
+	/* inspect */
+	struct tree_entry *tree;
+	size_t tree_count;
+	bool tree_complete;   /* every runnable entry and config was read */
 	/* cost */
 	unsigned int requests;
 	uint64_t bytes_received;

@@ -94,6 +94,7 @@ enum cli_for {
 	FOR_CHECK = 1,
 	FOR_HOST = 2,
 	FOR_KUBEADM = 4,
+	FOR_INSPECT = 8,
 };
 
 struct option_help {
@@ -110,18 +111,21 @@ static const struct option_help option_help[] = {
 	{ FOR_HOST,
 	  "  --platform OS/ARCH[/VARIANT]  report that platform instead "
 	  "of this host's\n" },
+	{ FOR_INSPECT,
+	  "  --platform OS/ARCH[/VARIANT]  show the entry that node would "
+	  "get\n" },
 	{ FOR_KUBEADM, "  --config FILE                 the kubeadm "
 	  "configuration (under --root)\n"
 	  "  --kubernetes-version V        the Kubernetes version to "
 	  "check for\n" },
-	{ FOR_CHECK | FOR_HOST, "  -o, --output text|json        report "
-	  "format (default text)\n" },
+	{ FOR_CHECK | FOR_HOST | FOR_INSPECT, "  -o, --output text|json        "
+	  "report format (default text)\n" },
 	{ FOR_CHECK, "  -o kubeadm                    [ERROR ...] and "
 	  "[WARNING ...] lines,\n"
 	  "                                as kubeadm's own preflight "
 	  "prints\n" },
-	{ FOR_CHECK, "  --timeout SECONDS             bound on the whole run "
-	  "(default 120)\n" },
+	{ FOR_CHECK | FOR_INSPECT, "  --timeout SECONDS             bound "
+	  "on the whole run (default 120)\n" },
 	{ FOR_CHECK, "  --require-platform P          the tag must be an index "
 	  "offering P\n"
 	  "                                (repeatable; a release gate)\n"
@@ -132,25 +136,22 @@ static const struct option_help option_help[] = {
 	  "kernel with pages of that size\n"
 	  "                                (default: the running "
 	  "kernel's)\n" },
-	{ FOR_CHECK | FOR_HOST, "  --root DIR                    read the "
-	  "node's files under DIR\n" },
+	{ FOR_CHECK | FOR_HOST | FOR_INSPECT, "  --root DIR                    "
+	  "read the node's files under DIR\n" },
 	{ FOR_CHECK,
 	  "  --strict                      a WARN counts as a FAIL\n" },
-	{ FOR_CHECK, "  -q, --quiet                   no warnings on stderr\n"
+	{ FOR_CHECK | FOR_INSPECT, "  -q, --quiet                   no "
+	  "warnings on stderr\n"
 	  "  -v, --verbose                 every request on stderr\n"
 	  "                                (the last of -q and -v wins)\n" },
-	{ FOR_CHECK, "  --creds USER[:PASSWORD]       registry credentials (or "
-	  "the\n"
+	{ FOR_CHECK | FOR_INSPECT, "  --creds USER[:PASSWORD]       "
+	  "registry credentials (or the\n"
 	  "                                IMAGE_PREFLIGHT_CREDS variable)\n"
 	  "  --ca-file FILE                extra CA certificates for TLS\n"
 	  "  --insecure-registry HOST[:PORT]\n"
 	  "                                allow plain HTTP and unverified "
 	  "TLS\n"
 	  "                                for that registry (repeatable)\n"
-	  "  --entrypoint ARG              the command to check instead of "
-	  "the\n"
-	  "                                image's (repeat for each "
-	  "argument)\n"
 	  "  --authfile FILE               registry credentials file "
 	  "(auth.json\n"
 	  "                                or Docker config.json format)\n"
@@ -159,13 +160,19 @@ static const struct option_help option_help[] = {
 	  "apply\n"
 	  "                                (default auto: the node's "
 	  "runtime)\n" },
-	{ FOR_CHECK | FOR_HOST, "  -h, --help                    this help\n" },
+	{ FOR_CHECK, "  --entrypoint ARG              the command to check "
+	  "instead of the\n"
+	  "                                image's (repeat for each "
+	  "argument)\n" },
+	{ FOR_CHECK | FOR_HOST | FOR_INSPECT, "  -h, --help                    "
+	  "this help\n" },
 };
 
 static const char overview_text[] =
 	"usage: image-preflight check [OPTIONS] IMAGE...\n"
 	"       image-preflight kubeadm [OPTIONS] [--config FILE] "
 	"[--kubernetes-version V]\n"
+	"       image-preflight inspect [OPTIONS] IMAGE\n"
 	"       image-preflight host [OPTIONS]\n"
 	"       image-preflight --help | --version | help COMMAND\n"
 	"\n"
@@ -1023,6 +1030,86 @@ static int cmd_kubeadm(struct cli *c, int argc, char **argv)
 	return status;
 }
 
+/* What inspect cannot do: the options that only make sense for a check. */
+static int inspect_refuses(const struct cli *c, int argc)
+{
+	if (argc != 1)
+		return usage_error("inspect takes one IMAGE, got %d", argc);
+	if (c->platform_count > 1 || all_platforms(c))
+		return usage_error("inspect takes at most one --platform: the "
+				   "node whose entry it shows");
+	if (c->entrypoint_count || c->required_count || c->compare_to ||
+	    c->kubeadm_style || c->strict)
+		return usage_error("--entrypoint, --require-platform, "
+				   "--compare-to, --strict and -o kubeadm "
+				   "are for check");
+	return 0;
+}
+
+/* Exit status of inspect: the tree read whole, or why not. A node could
+   not pull the image either when one of these stopped the reading. */
+static int inspect_status(const struct image_result *r)
+{
+	static const char *const unpullable[] = {
+		"image-not-found", "content-digest-mismatch",
+		"schema1-manifest", "registry-blocked",
+	};
+	size_t i, k;
+
+	if (r->tree_complete)
+		return EXIT_PASS;
+	for (i = 0; i < r->findings.count; i++)
+		for (k = 0; k < sizeof(unpullable) / sizeof(*unpullable); k++)
+			if (!strcmp(r->findings.items[i].code, unpullable[k]))
+				return EXIT_FAIL;
+	return EXIT_UNKNOWN;
+}
+
+static int cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	struct platform plats[CLI_LIST_MAX];
+	struct registry_options ro;
+	struct check_options opt = { 0 };
+	struct image_result r;
+	struct setting set;
+	const char *env;
+	size_t nplat;
+	int status;
+
+	if (inspect_refuses(c, argc) < 0 ||
+	    validate(c, argc, argv, plats, &nplat) < 0)
+		return EXIT_USAGE;
+	env = getenv("IMAGE_PREFLIGHT_CREDS");
+	if (!c->creds_user && env && *env && set_creds(c, env) < 0)
+		return EXIT_USAGE;
+	if (load_setting(c, nplat, &set) < 0)
+		return EXIT_USAGE;
+	if (nplat) {
+		set.host.platform = plats[0];
+		set.host.overridden = true;
+	}
+	fill_registry_options(c, &ro);
+	ro.cache = cache_new();
+	opt.host = &set.host;
+	opt.registry = &ro;
+	opt.node = &set.node;
+	opt.rules = c->rules;
+	opt.tree_only = true;
+	check_image(argv[0], &opt, &r);
+	if (c->json)
+		report_inspect_json(stdout, &set.host, &r,
+				    runtime_rules_name(c->rules));
+	else
+		report_inspect_text(stdout, &r);
+	fflush(stdout);
+	warn_unknowns(c, &r, 1);
+	status = inspect_status(&r);
+	image_result_release(&r);
+	cache_free(ro.cache);
+	release_setting(&set);
+	return status;
+}
+
 struct command {
 	const char *name;
 	int (*run)(struct cli *c, int argc, char **argv);
@@ -1055,6 +1142,17 @@ static const struct command commands[] = {
 	  "when kubeadm is installed, else from the configuration file and\n"
 	  "a table of kubeadm's versions.\n",
 	  "Exit status: 0 all PASS or WARN, 1 a FAIL, 2 an UNKNOWN, "
+	  "3 usage.\n" },
+	{ "inspect", cmd_inspect, "the tree IMAGE resolves to, and this "
+	  "node's entry", FOR_INSPECT,
+	  "usage: image-preflight inspect [OPTIONS] IMAGE\n"
+	  "\n"
+	  "The tree IMAGE resolves to: its index (or single manifest), each\n"
+	  "platform manifest with its config, digests and sizes, and which\n"
+	  "entry this node's runtime would pull, and why. Reads no layer.\n",
+	  "Exit status: 0 the whole tree was read, 1 the image does not\n"
+	  "exist or cannot be pulled (it is not there, or its content\n"
+	  "does not match its digest), 2 part of it could not be read,\n"
 	  "3 usage.\n" },
 	{ "host", cmd_host, "what this node is, as the checker sees it",
 	  FOR_HOST,

@@ -403,6 +403,160 @@ int report_check_json(FILE *out, const struct host *host,
 	return dump(out, doc);
 }
 
+/* A command line as one string, for a fact; argv may be empty. */
+static void join_argv(char *out, size_t size, char *const *argv, size_t argc)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < argc && used < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%s",
+					 i ? " " : "", argv[i]);
+}
+
+static void text_tree_entry(FILE *out, const struct tree_entry *t)
+{
+	char plat[PLATFORM_STRING_MAX], cfg[PLATFORM_STRING_MAX];
+	char label[32], cmd[1024];
+
+	if (t->position)
+		snprintf(label, sizeof(label), "entry %zu:", t->position);
+	else
+		snprintf(label, sizeof(label), "manifest:");
+	if (t->has_platform)
+		platform_format(&t->platform, plat);
+	else
+		snprintf(plat, sizeof(plat), "no platform");
+	fact(out, label, "%s %s%s%s", plat, t->digest,
+	     t->attestation ? " (attestation, not runnable)" :
+	     !t->valid ? " (not a valid platform)" : "",
+	     t->selected ? " <- this node" : "");
+	if (t->size >= 0)
+		fact(out, "", "manifest %lld bytes, %s", (long long)t->size,
+		     t->media_type);
+	if (t->has_manifest)
+		fact(out, "", "config %s (%lld bytes), %zu layer%s, %lld "
+		     "bytes compressed", t->config_digest,
+		     (long long)t->config_size, t->layer_count,
+		     t->layer_count == 1 ? "" : "s", (long long)t->layers_size);
+	if (t->has_config) {
+		join_argv(cmd, sizeof(cmd), t->argv, t->argc);
+		fact(out, "", "config says %s, runs %s",
+		     platform_format(&t->config_platform, cfg),
+		     t->argc ? cmd : "nothing (no Entrypoint, no Cmd)");
+	}
+	if (t->error)
+		fact(out, "", "not read: %s", t->error);
+}
+
+void report_inspect_text(FILE *out, const struct image_result *r)
+{
+	char plat[PLATFORM_STRING_MAX], *ref;
+	size_t i;
+
+	ref = escape_text(r->reference, strlen(r->reference), 1024);
+	fprintf(out, "%s\n", ref);
+	free(ref);
+	fact(out, "node:", "%s", platform_format(&r->node, plat));
+	if (r->canonical)
+		fact(out, "image:", "%s", r->canonical);
+	if (r->source)
+		fact(out, "registry:", "%s%s", r->source,
+		     r->mirror ? " (mirror)" : "");
+	if (r->top_digest)
+		fact(out, "tag:", "%s (%s, %s)", r->top_digest,
+		     kind_name(r->top_kind), r->top_media_type);
+	for (i = 0; i < r->tree_count; i++)
+		text_tree_entry(out, &r->tree[i]);
+	if (r->selected && r->selected_digest)
+		fact(out, "selected:", "%s %s",
+		     platform_format(&r->selected_platform, plat),
+		     r->selected_digest);
+	else if (r->top_kind == DOC_INDEX)
+		fact(out, "selected:", "nothing: this node gets no entry");
+	if (r->selected_reason)
+		fact(out, "why:", "%s", r->selected_reason);
+	for (i = 0; i < r->findings.count; i++) {
+		const struct finding *f = &r->findings.items[i];
+
+		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
+			f->code, f->message);
+	}
+	fprintf(out, "  %-*s %u request%s, %llu bytes received, %ld ms\n",
+		LABEL_WIDTH, "cost:", r->requests, r->requests == 1 ? "" : "s",
+		(unsigned long long)r->bytes_received, r->elapsed_ms);
+}
+
+static json_t *json_argv(char *const *argv, size_t argc)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < argc; i++)
+		json_array_append_new(a, jstr(argv[i]));
+	return a;
+}
+
+static json_t *json_tree_entry(const struct tree_entry *t)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "position", json_integer((json_int_t)t->position));
+	json_object_set_new(o, "platform", t->has_platform ?
+			    jplatform(&t->platform) : json_null());
+	json_object_set_new(o, "attestation", json_boolean(t->attestation));
+	json_object_set_new(o, "valid", json_boolean(t->valid));
+	json_object_set_new(o, "selected", json_boolean(t->selected));
+	json_object_set_new(o, "digest", jstr(t->digest));
+	json_object_set_new(o, "media_type", jstr(t->media_type));
+	json_object_set_new(o, "size", t->size >= 0 ?
+			    json_integer(t->size) : json_null());
+	json_object_set_new(o, "manifest", !t->has_manifest ? json_null() :
+		json_pack("{s:o,s:I,s:i,s:I}", "config_digest",
+			  jstr(t->config_digest), "config_size",
+			  (json_int_t)t->config_size, "layers",
+			  (int)t->layer_count, "layers_size",
+			  (json_int_t)t->layers_size));
+	json_object_set_new(o, "config", !t->has_config ? json_null() :
+		json_pack("{s:o,s:o}", "platform",
+			  jplatform(&t->config_platform), "argv",
+			  json_argv(t->argv, t->argc)));
+	json_object_set_new(o, "error", jstr(t->error));
+	return o;
+}
+
+int report_inspect_json(FILE *out, const struct host *host,
+			const struct image_result *r, const char *rules)
+{
+	json_t *o = json_object(), *tree = json_array();
+	size_t i;
+
+	for (i = 0; i < r->tree_count; i++)
+		json_array_append_new(tree, json_tree_entry(&r->tree[i]));
+	json_object_set_new(o, "reference", jstr(r->reference));
+	json_object_set_new(o, "canonical", jstr(r->canonical));
+	json_object_set_new(o, "node", jplatform(&r->node));
+	json_object_set_new(o, "source", json_pack("{s:o,s:b}", "host",
+						    jstr(r->source), "mirror",
+						    r->mirror));
+	json_object_set_new(o, "top", r->top_digest ? json_pack(
+		"{s:o,s:o,s:s}", "digest", jstr(r->top_digest), "media_type",
+		jstr(r->top_media_type), "kind", kind_name(r->top_kind)) :
+		json_null());
+	json_object_set_new(o, "manifests", tree);
+	json_object_set_new(o, "complete", json_boolean(r->tree_complete));
+	json_object_set_new(o, "selected", json_selected(r));
+	json_object_set_new(o, "findings", json_findings(&r->findings));
+	json_object_set_new(o, "stats", json_pack(
+		"{s:i,s:I,s:i}", "requests", (int)r->requests,
+		"bytes_received", (json_int_t)r->bytes_received,
+		"milliseconds", (int)r->elapsed_ms));
+	return dump(out, json_pack("{s:i,s:o,s:o,s:s,s:o}", "schema",
+				   REPORT_SCHEMA, "tool", json_tool(), "host",
+				   json_host(host), "rules", rules, "image",
+				   o));
+}
+
 void report_host_text(FILE *out, const struct host *h)
 {
 	char plat[PLATFORM_STRING_MAX];

@@ -33,6 +33,11 @@ int report_check_json(FILE *out, const struct host *host,
 void report_check_kubeadm(FILE *out, const struct image_result *results,
 			  size_t count);
 
+/* inspect: the tree one image resolves to, and this node's entry. */
+void report_inspect_text(FILE *out, const struct image_result *result);
+int report_inspect_json(FILE *out, const struct host *host,
+			const struct image_result *result, const char *rules);
+
 void report_host_text(FILE *out, const struct host *host);
 /* The runtime found on the node and where its configuration is. */
 void report_node_text(FILE *out, const struct node *node);
