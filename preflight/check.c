@@ -725,6 +725,47 @@ static void tree_manifest(struct run *run, struct tree_entry *t,
 	fetched_release(&got);
 }
 
+/* A tree entry for the tag's single manifest. */
+static void tree_single(struct run *run, struct tree_entry *t)
+{
+	struct image_result *res = run->res;
+
+	t->digest = xstrdup(res->top_digest);
+	t->media_type = xstrdup(run->top.media_type);
+	t->size = -1;
+	t->valid = true;
+	t->selected = true;
+	tree_manifest(run, t, &run->top);
+	if (!t->has_config)
+		return;
+	t->platform = t->config_platform;
+	t->has_platform = true;
+	res->selected = true;
+	res->selected_platform = t->platform;
+	platform_normalize(&res->selected_platform);
+}
+
+/* A tree entry for entry i of the tag's index. */
+static void tree_indexed(struct run *run, struct tree_entry *t, size_t i)
+{
+	const struct image_result *res = run->res;
+	const struct descriptor *d = &run->top.entries[i];
+
+	t->position = i + 1;
+	t->has_platform = d->has_platform;
+	t->platform = d->raw_platform;
+	t->attestation = d->attestation;
+	t->valid = d->has_platform && platform_is_valid(&d->platform);
+	t->digest = xstrdup(d->digest);
+	t->media_type = xstrdup(d->media_type ? d->media_type : "");
+	t->size = d->size;
+	t->selected = res->selected &&
+		      !strcmp(d->digest, res->selected_digest) &&
+		      platform_equal(&d->platform, &res->selected_platform);
+	if (!t->attestation)
+		tree_manifest(run, t, NULL);
+}
+
 /*
  * inspect: every entry of the tag's index (attestations listed, not
  * fetched), or the tag's single manifest, with its manifest and config.
@@ -733,48 +774,18 @@ static void tree_manifest(struct run *run, struct tree_entry *t,
 static void take_tree(struct run *run)
 {
 	struct image_result *res = run->res;
-	const struct document *top = &run->top;
-	size_t i, n = top->kind == DOC_INDEX ? top->entry_count : 1;
+	bool index = run->top.kind == DOC_INDEX;
+	size_t i, n = index ? run->top.entry_count : 1;
 
 	res->tree = xcalloc(n, sizeof(*res->tree));
 	res->tree_complete = true;
 	for (i = 0; i < n; i++) {
 		struct tree_entry *t = &res->tree[res->tree_count++];
 
-		if (top->kind != DOC_INDEX) {
-			t->digest = xstrdup(res->top_digest);
-			t->media_type = xstrdup(top->media_type);
-			t->size = -1;
-			t->valid = true;
-			t->selected = true;
-			tree_manifest(run, t, top);
-			if (t->has_config) {
-				t->platform = t->config_platform;
-				t->has_platform = true;
-				res->selected = true;
-				res->selected_platform = t->platform;
-				platform_normalize(&res->selected_platform);
-			}
-		} else {
-			const struct descriptor *d = &top->entries[i];
-
-			t->position = i + 1;
-			t->has_platform = d->has_platform;
-			t->platform = d->raw_platform;
-			t->attestation = d->attestation;
-			t->valid = d->has_platform &&
-				   platform_is_valid(&d->platform);
-			t->digest = xstrdup(d->digest);
-			t->media_type = xstrdup(d->media_type ? d->media_type :
-						"");
-			t->size = d->size;
-			t->selected = res->selected &&
-				      !strcmp(d->digest, res->selected_digest) &&
-				      platform_equal(&d->platform,
-						     &res->selected_platform);
-			if (!t->attestation)
-				tree_manifest(run, t, NULL);
-		}
+		if (index)
+			tree_indexed(run, t, i);
+		else
+			tree_single(run, t);
 		if (t->error)
 			res->tree_complete = false;
 	}
