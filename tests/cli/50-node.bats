@@ -667,6 +667,22 @@ same_as_registry() {
 	expect_findings "$src" linux/arm64 fail:image-not-found
 }
 
+@test "offline: inspect shows the same tree from an OCI layout as from the registry" {
+	local src="oci:$BATS_FILE_TMPDIR/multi/layout" reg want got
+	pf inspect -o json --timeout 60 --root "$R" --platform linux/arm64 \
+		"$UP/fx/multi-oci:1"
+	expect_status 0
+	reg=$(jq -c '[.image.manifests[] | [.digest, .selected,
+		.manifest.config_digest, .config.platform.architecture]]' "$PF_OUT")
+	pf inspect -o json --timeout 60 --root "$R" --platform linux/arm64 "$src"
+	expect_status 0
+	got=$(jq -c '[.image.manifests[] | [.digest, .selected,
+		.manifest.config_digest, .config.platform.architecture]]' "$PF_OUT")
+	[ "$(jq -r '.image.complete' "$PF_OUT")" = true ]
+	[ "$got" = "$reg" ] || { echo "registry $reg, layout $got" >&2; return 1; }
+	[ "$(jq -r '.image.manifests | length' "$PF_OUT")" = 6 ]
+}
+
 # -- 7. containerd's content store ----------------------------------------
 
 # content_store_root: a containerd node ($R) whose content store holds
