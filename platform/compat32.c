@@ -17,7 +17,6 @@
 
 #include "preflight/buf.h"
 #include "preflight/error.h"
-#include "preflight/escape.h"
 
 /* Where the files are, under the node's root. */
 #define COMPAT32_PROC_CONFIG "/proc/config.gz"
@@ -142,7 +141,7 @@ static void compat32_read_config(const char *root, const char *release,
 	boot = why;   /* freed below */
 	why = xasprintf("%s; " COMPAT32_PROC_CONFIG ": %s", boot,
 			err.message[0] ? err.message : "empty");
-	escape_into(c->config_error, sizeof(c->config_error), why);
+	snprintf(c->config_error, sizeof(c->config_error), "%s", why);
 out:
 	buf_release(&b);
 	free(why);
@@ -176,7 +175,6 @@ static void compat32_read_cmdline(const char *root, struct compat32 *c)
 static void compat32_read_el0(const char *root, struct compat32 *c)
 {
 	char *path = compat32_path(root, COMPAT32_EL0);
-	char raw[COMPAT32_NOTE_MAX];
 	struct error err;
 	struct buf b;
 	size_t len;
@@ -189,9 +187,8 @@ static void compat32_read_el0(const char *root, struct compat32 *c)
 		while (len && strchr(" \t\r\n", b.data[len - 1]))
 			len--;
 		c->el0 = len ? COMPAT32_ON : COMPAT32_OFF;
-		snprintf(raw, sizeof(raw), "%.*s", (int)len,
-			 len ? b.data : "");
-		escape_into(c->el0_cpus, sizeof(c->el0_cpus), raw);
+		snprintf(c->el0_cpus, sizeof(c->el0_cpus), "%.*s",
+			 (int)len, len ? b.data : "");
 	}
 	buf_release(&b);
 	free(path);

@@ -24,7 +24,8 @@ enum compat32_flag {
 	COMPAT32_ON = 1,        /* "=y" or "=m"; a true parameter */
 };
 
-/* What the node's files (and, on this machine, its kernel) say. */
+/* What the node's files (and, on this machine, its kernel) say. Text
+   from the files is kept as read: escape it before printing. */
 struct compat32 {
 	bool read;              /* false: --platform without --root */
 	bool live;              /* this machine: the personality probe ran */
