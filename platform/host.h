@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "compat32.h"
 #include "platform.h"
 
 struct error;
@@ -15,6 +16,7 @@ struct host {
 	long page_size;             /* bytes, from the running kernel */
 	char variant_source[32];    /* "uname", "cpuinfo", "implied", "" */
 	bool overridden;            /* platform came from --platform */
+	struct compat32 compat32;   /* 32-bit support: compat32_read() */
 };
 
 /*

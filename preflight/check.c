@@ -14,6 +14,7 @@
 
 #include "../platform/host.h"
 #include "blob.h"
+#include "compatcheck.h"
 #include "config.h"
 #include "entrypoint.h"
 #include "error.h"
@@ -923,6 +924,7 @@ void check_image(const char *text, const struct check_options *opt,
 	note_binary_fits(&run);
 	note_emulated(&run);
 out:
+	compatcheck_revise(res, opt->host);
 	finish(&run, started);
 	config_release(&run.cfg);
 	document_release(&run.child);

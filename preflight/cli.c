@@ -895,6 +895,21 @@ static int load_binfmt(const struct cli *c, size_t nplat,
 	return 0;
 }
 
+/*
+ * Whether the node runs 32-bit programs. A --platform node without
+ * --root is not this machine: nothing is read for it. Under --root only
+ * files are read; the running kernel is asked only about itself.
+ */
+static void load_compat32(const struct cli *c, size_t nplat,
+			  struct host *host)
+{
+	memset(&host->compat32, 0, sizeof(host->compat32));
+	if (nplat && !c->root)
+		return;
+	compat32_read(c->root ? c->root : "", host->kernel, !c->root,
+		      host->platform.arch, &host->compat32);
+}
+
 /* What every command reads of the node before anything else. */
 struct setting {
 	struct host host;
@@ -907,6 +922,7 @@ static int load_setting(struct cli *c, size_t nplat, struct setting *s)
 {
 	if (detect_host(c, &s->host) < 0 || load_node(c, &s->node) < 0)
 		return -1;
+	load_compat32(c, nplat, &s->host);
 	if (load_binfmt(c, nplat, &s->binfmt, &s->emus) < 0) {
 		node_release(&s->node);
 		return -1;

@@ -9,6 +9,7 @@
 
 #include "../platform/binfmt.h"
 #include "../platform/platform.h"
+#include "allocator.h"
 #include "buf.h"
 #include "check.h"
 #include "elf.h"
@@ -693,6 +694,9 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 	if (judge_elf(c, what, path, &elf, file, err) < 0)
 		return -1;
 	judge_alignment(c, what, path, &elf);
+	if (depth == 0 && allocator_inspect(c->fs, file, path, &elf, c->node,
+					    c->page_size, c->f, err) < 0)
+		return -1;
 	return inspect_loader(c, what, path, &elf, depth, err);
 }
 

@@ -247,6 +247,20 @@ static json_t *jplatform(const struct platform *p)
 			 jstr(p->arch), "variant", jstr(p->variant));
 }
 
+/* host.compat32: null where the architecture has no 32-bit mode. */
+static json_t *json_compat32(const struct host *h)
+{
+	struct compat32_judgment j;
+
+	compat32_judge(&h->compat32, h->platform.arch, &j);
+	if (j.answer == COMPAT32_NOT_APPLICABLE)
+		return json_null();
+	return json_pack("{s:o,s:s,s:s}", "supported",
+			 j.answer == COMPAT32_UNKNOWN ? json_null() :
+			 json_boolean(j.answer == COMPAT32_YES), "source",
+			 j.source, "reason", j.reason);
+}
+
 static json_t *json_host(const struct host *h)
 {
 	json_t *o = jplatform(&h->platform);
@@ -256,6 +270,7 @@ static json_t *json_host(const struct host *h)
 	json_object_set_new(o, "page_size", json_integer(h->page_size));
 	json_object_set_new(o, "variant_source", jstr(h->variant_source));
 	json_object_set_new(o, "overridden", json_boolean(h->overridden));
+	json_object_set_new(o, "compat32", json_compat32(h));
 	return o;
 }
 
@@ -559,6 +574,7 @@ int report_inspect_json(FILE *out, const struct host *host,
 
 void report_host_text(FILE *out, const struct host *h)
 {
+	struct compat32_judgment j;
 	char plat[PLATFORM_STRING_MAX];
 
 	fact(out, "platform:", "%s%s", platform_format(&h->platform, plat),
@@ -571,6 +587,10 @@ void report_host_text(FILE *out, const struct host *h)
 	fact(out, "machine:", "%s (uname)", h->machine);
 	fact(out, "kernel:", "%s", h->kernel);
 	fact(out, "page size:", "%ld bytes", h->page_size);
+	compat32_judge(&h->compat32, h->platform.arch, &j);
+	if (j.answer != COMPAT32_NOT_APPLICABLE)
+		fact(out, "32-bit:", "%s (%s%s%s)", compat32_answer_name(j.answer),
+		     j.source, j.source[0] ? ": " : "", j.reason);
 }
 
 void report_node_text(FILE *out, const struct node *n)

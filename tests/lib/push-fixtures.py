@@ -398,6 +398,22 @@ def fx_arm64_fallback_v7():
     return per_platform(app, ["linux/amd64", "linux/arm/v7"])
 
 
+def fx_i386_only():
+    return per_platform(app, ["linux/386"])
+
+
+JEMALLOC_ABORT = b"<jemalloc>: Unsupported system page size\n"
+
+
+def fx_jemalloc():
+    # the message past the first 64 KiB, so that only reading the whole
+    # file finds it; 64 KiB alignment, so that the pages themselves fit
+    data = (ib.elf(arch="arm64", align=0x10000) + bytes(100000) +
+            JEMALLOC_ABORT + b"\0")
+    layer = ib.Layer().file("/app", data)
+    return ib.Index([(layered("linux/arm64", [layer]), None, None)])
+
+
 # (reference, builder, what it is, expected verdict by node platform)
 FIXTURES = [
     ("fx/multi-oci:1", fx_multi_oci,
@@ -576,6 +592,16 @@ FIXTURES = [
      "index linux/amd64 + linux/arm/v7 (ELF32 ARM); no arm64 entry",
      "PASS on amd64, arm/v7; on arm64 containerd falls back to arm/v7: "
      "WARN/PASS if the node runs 32-bit ARM, FAIL if it cannot"),
+    ("fx/i386-only:1", fx_i386_only,
+     "index with one entry, linux/386 (ELF32 LSB 3)",
+     "PASS on 386; on amd64 containerd falls back to it: WARN if the "
+     "node runs IA-32 programs or cannot tell, FAIL if it cannot; FAIL "
+     "under CRI-O rules"),
+    ("fx/jemalloc:1", fx_jemalloc,
+     "index linux/arm64; /app ELF 183 (p_align 0x10000) holding "
+     "jemalloc's \"Unsupported system page size\" message past 64 KiB",
+     "arm64 with 4 KiB pages: PASS; with 16 or 64 KiB pages: WARN "
+     "allocator-page-size"),
 ]
 
 
