@@ -62,7 +62,7 @@ static void check_result(const char *what, int rc, const struct error *err,
 }
 
 /* A JSON array of n copies of item, separated by commas; caller frees. */
-static char *json_repeat(const char *before, const char *item, size_t n,
+static char *text_repeat(const char *before, const char *item, size_t n,
 			 const char *after)
 {
 	struct buf b;
@@ -246,7 +246,7 @@ static void test_image_list_limit(void **state)
 	struct error err;
 	char *text;
 
-	text = json_repeat("{\"kind\": \"Images\", \"images\": [", "\"a\"",
+	text = text_repeat("{\"kind\": \"Images\", \"images\": [", "\"a\"",
 			   KUBEADM_IMAGES_MAX, "]}");
 	error_init(&err);
 	check_result("at the limit", document_image_list_parse(
@@ -255,7 +255,7 @@ static void test_image_list_limit(void **state)
 	check_int("count", (long long)l.count, KUBEADM_IMAGES_MAX);
 	document_image_list_release(&l);
 	free(text);
-	text = json_repeat("{\"kind\": \"Images\", \"images\": [", "\"a\"",
+	text = text_repeat("{\"kind\": \"Images\", \"images\": [", "\"a\"",
 			   KUBEADM_IMAGES_MAX + 1, "]}");
 	check_result("over the limit", document_image_list_parse(
 				       text, strlen(text), &l, &err),
@@ -575,7 +575,7 @@ static void test_layout_index_limit(void **state)
 	struct error err;
 	char *text;
 
-	text = json_repeat("{\"manifests\": [", "{}", INDEX_ENTRIES_MAX,
+	text = text_repeat("{\"manifests\": [", "{}", INDEX_ENTRIES_MAX,
 			   "]}");
 	error_init(&err);
 	check_result("at the limit", document_layout_index_parse(
@@ -584,7 +584,7 @@ static void test_layout_index_limit(void **state)
 	check_int("count", (long long)idx.count, INDEX_ENTRIES_MAX);
 	document_layout_index_release(&idx);
 	free(text);
-	text = json_repeat("{\"manifests\": [", "{}", INDEX_ENTRIES_MAX + 1,
+	text = text_repeat("{\"manifests\": [", "{}", INDEX_ENTRIES_MAX + 1,
 			   "]}");
 	check_result("over the limit", document_layout_index_parse(
 				       text, strlen(text), WHAT, &idx, &err),
@@ -665,7 +665,7 @@ static void test_docker_archive_limits(void **state)
 	char *text, *tags;
 
 	error_init(&err);
-	text = json_repeat("[", "{\"Config\": \"c\", \"Layers\": []}",
+	text = text_repeat("[", "{\"Config\": \"c\", \"Layers\": []}",
 			   OFFLINE_IMAGES_MAX + 1, "]");
 	check_result("images", document_docker_archive_parse(
 				       text, strlen(text), WHAT, &a, &err),
@@ -673,7 +673,7 @@ static void test_docker_archive_limits(void **state)
 		     WHAT " lists 1025 images, more than 1024 "
 		     "(OFFLINE_IMAGES_MAX)");
 	free(text);
-	tags = json_repeat("[{\"Config\": \"c\", \"Layers\": [], "
+	tags = text_repeat("[{\"Config\": \"c\", \"Layers\": [], "
 			   "\"RepoTags\": [", "\"t\"", OFFLINE_TAGS_MAX + 1,
 			   "]}]");
 	check_result("tags", document_docker_archive_parse(
@@ -684,7 +684,7 @@ static void test_docker_archive_limits(void **state)
 	free(tags);
 	/* more layers than a manifest may list: counted, left for the
 	   caller to refuse when it builds that image's manifest */
-	text = json_repeat("[{\"Config\": \"c\", \"Layers\": [", "\"l\"",
+	text = text_repeat("[{\"Config\": \"c\", \"Layers\": [", "\"l\"",
 			   MANIFEST_LAYERS_MAX + 1, "]}]");
 	check_result("layers", document_docker_archive_parse(
 				       text, strlen(text), WHAT, &a, &err),
