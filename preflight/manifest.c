@@ -4,6 +4,7 @@
 #include "manifest.h"
 
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -831,6 +832,26 @@ const char *config_getenv(const struct image_config *cfg, const char *key)
 #define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 #define ANNOTATION_IMAGE_NAME "io.containerd.image.name"
 
+/*
+ * Credential files and token answers pass secrets through jansson's own
+ * blocks (the lexer's buffer, string values), which it frees without
+ * wiping. Its allocator is set once, before main and so before any
+ * thread, to wipe every block it frees; malloc stays the allocator, so
+ * blocks from before (there are none) would free the same way.
+ */
+static void manifest_wiping_free(void *p)
+{
+	if (p) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+__attribute__((constructor)) static void manifest_setup_jansson(void)
+{
+	json_set_alloc_funcs(malloc, manifest_wiping_free);
+}
+
 /* Any JSON text; data may be NULL when len is 0. */
 static json_t *manifest_loadb(const char *data, size_t len, size_t flags,
 			      json_error_t *je)
@@ -1047,11 +1068,14 @@ int document_auth_parse(const char *data, size_t len, bool legacy,
 
 	memset(out, 0, sizeof(*out));
 	doc = manifest_loadb(data, len, 0, &je);
-	if (!doc)
-		return error_set(err, ERROR_FORMAT,
-				 "malformed JSON at line %d column %d: %s",
-				 je.line, je.column,
-				 manifest_reason_unquoted(&je));
+	if (!doc) {
+		error_set(err, ERROR_FORMAT,
+			  "malformed JSON at line %d column %d: %s", je.line,
+			  je.column, manifest_reason_unquoted(&je));
+		/* what follows the cut may quote a secret */
+		explicit_bzero(&je, sizeof(je));
+		return -1;
+	}
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		return error_set(err, ERROR_FORMAT, "not a JSON object");
@@ -1101,10 +1125,14 @@ int document_helper_answer_parse(const char *data, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	doc = manifest_loadb(data, len, 0, &je);
-	if (!doc)
-		return error_set(err, ERROR_FORMAT,
-				 "malformed JSON at line %d column %d",
-				 je.line, je.column);
+	if (!doc) {
+		error_set(err, ERROR_FORMAT,
+			  "malformed JSON at line %d column %d", je.line,
+			  je.column);
+		/* its reason may quote the secret */
+		explicit_bzero(&je, sizeof(je));
+		return -1;
+	}
 	if (!json_is_object(doc) ||
 	    manifest_secret_member(doc, "Username", &out->username) ||
 	    manifest_secret_member(doc, "Secret", &out->secret) ||
