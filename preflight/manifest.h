@@ -111,9 +111,9 @@ void config_release(struct image_config *cfg);
 const char *config_getenv(const struct image_config *cfg, const char *key);
 
 /*
- * The documents below are parsed as their readers expect; a failure
- * leaves out empty (released), so only a parse that returned 0 needs a
- * release. Strings are copies, NUL-terminated (JSON's \u0000 is refused).
+ * The documents below are parsed as their readers expect. A parse that
+ * fails leaves out empty, with nothing to release. Strings are copies,
+ * NUL-terminated (JSON's \u0000 is refused).
  */
 
 /* The first error of a registry error body (distribution-spec "Error
