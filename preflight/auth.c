@@ -18,11 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "buf.h"
 #include "error.h"
 #include "escape.h"
+#include "manifest.h"
 
 extern char **environ;
 
@@ -223,20 +222,6 @@ static char *auth_b64_decode(const char *in)
 	return out;
 }
 
-/* A string member of an entry, or NULL; -1 when it is not a string. */
-static int auth_member(json_t *obj, const char *name, const char **out)
-{
-	json_t *v = json_object_get(obj, name);
-
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return -1;
-	*out = json_string_value(v);
-	return 0;
-}
-
 /* "auth": base64 of "user:password" (the user has no ':'). */
 static int auth_decode_basic(const char *b64, const char *where,
 			     struct credential *out, struct error *err)
@@ -266,18 +251,17 @@ out:
  * "identitytoken". Returns 1 when it holds none of them (Docker leaves
  * {} behind when a credsStore keeps the secret).
  */
-static int auth_parse_entry(json_t *entry, const char *where,
-			    struct credential *out, struct error *err)
+static int auth_parse_entry(const struct document_auth_entry *entry,
+			    const char *where, struct credential *out,
+			    struct error *err)
 {
-	const char *b64, *user, *pass, *token;
+	const char *b64 = entry->auth, *user = entry->username;
+	const char *pass = entry->password, *token = entry->identity_token;
 
-	if (!json_is_object(entry))
+	if (!entry->object)
 		return error_set(err, ERROR_FORMAT, "%s: not an object",
 				 where);
-	if (auth_member(entry, "auth", &b64) ||
-	    auth_member(entry, "username", &user) ||
-	    auth_member(entry, "password", &pass) ||
-	    auth_member(entry, "identitytoken", &token))
+	if (!entry->strings)
 		return error_set(err, ERROR_FORMAT,
 				 "%s: 'auth', 'username', 'password' and "
 				 "'identitytoken' must be strings", where);
@@ -294,45 +278,44 @@ static int auth_parse_entry(json_t *entry, const char *where,
 }
 
 /* The entry of auths whose key fits best; NULL when none fits. */
-static json_t *auth_best_entry(json_t *auths, const struct auth_query *q,
-			       bool host_only, const char **best_key)
+static const struct document_auth_entry *
+auth_best_entry(const struct document_auth *doc, const struct auth_query *q,
+		bool host_only)
 {
-	json_t *value, *best = NULL;
-	const char *key;
-	size_t rank, best_rank = 0;
+	const struct document_auth_entry *best = NULL;
+	size_t i, rank, best_rank = 0;
 
-	json_object_foreach(auths, key, value) {
-		char *norm = auth_normalise_key(key, host_only);
+	for (i = 0; i < doc->entry_count; i++) {
+		const struct document_auth_entry *e = &doc->entries[i];
+		char *norm = auth_normalise_key(e->key, host_only);
 
 		rank = auth_key_rank(norm, q);
 		free(norm);
-		if (rank > best_rank && json_is_object(value) &&
-		    json_object_size(value)) {
+		if (rank > best_rank && e->usable) {
 			best_rank = rank;
-			best = value;
-			*best_key = key;
+			best = e;
 		}
 	}
 	return best;
 }
 
-static int auth_from_auths(json_t *auths, const struct auth_query *q,
-			   const char *shown, enum auth_format format,
-			   struct credential *out, struct error *err)
+static int auth_from_auths(const struct document_auth *doc,
+			   const struct auth_query *q, const char *shown,
+			   enum auth_format format, struct credential *out,
+			   struct error *err)
 {
-	const char *key = NULL;
+	const struct document_auth_entry *entry;
 	char qkey[AUTH_QUOTE_MAX + 8], where[2 * AUTH_QUOTE_MAX + 64];
-	json_t *entry;
 	int rc;
 
-	if (!json_is_object(auths))
+	if (doc->auths != DOCUMENT_PRESENT)
 		return error_set(err, ERROR_FORMAT,
 				 "auth file '%s': 'auths' is not an object",
 				 shown);
-	entry = auth_best_entry(auths, q, format == AUTH_LEGACY, &key);
+	entry = auth_best_entry(doc, q, format == AUTH_LEGACY);
 	if (!entry)
 		return 1;
-	escape_quote(qkey, sizeof(qkey), key, AUTH_QUOTE_MAX);
+	escape_quote(qkey, sizeof(qkey), entry->key, AUTH_QUOTE_MAX);
 	snprintf(where, sizeof(where), "auth file '%s': entry '%s'", shown,
 		 qkey);
 	rc = auth_parse_entry(entry, where, out, err);
@@ -495,39 +478,25 @@ static void auth_helper_release(struct auth_helper_run *h)
 	auth_wipe_free(h->text, h->text ? AUTH_HELPER_OUTPUT_MAX + 2 : 0);
 }
 
-/* {"ServerURL", "Username", "Secret"}; Username "<token>" marks an
-   identity token (docker-credential-helpers). */
+/* Username "<token>" marks an identity token
+   (docker-credential-helpers). */
 static int auth_helper_parse(const struct auth_helper_run *h,
 			     const char *prog, struct credential *out,
 			     struct error *err)
 {
-	json_error_t je;
-	json_t *doc = json_loadb(h->text, h->len, 0, &je);
-	const char *user = NULL, *secret = NULL;
-	int rc = 0;
+	struct document_helper_answer a;
 
-	if (!doc)
-		return error_set(err, ERROR_FORMAT,
-				 "credential helper '%s': malformed JSON at "
-				 "line %d column %d", prog, je.line,
-				 je.column);
-	if (!json_is_object(doc) || auth_member(doc, "Username", &user) ||
-	    auth_member(doc, "Secret", &secret) || !user || !secret) {
-		rc = error_set(err, ERROR_FORMAT,
-			       "credential helper '%s': answer lacks string "
-			       "'Username' and 'Secret'", prog);
-		goto out;
-	}
-	if (!strcmp(user, "<token>")) {
-		out->identity_token = xstrdup(secret);
+	if (document_helper_answer_parse(h->text, h->len, &a, err) < 0)
+		return error_prefix(err, "credential helper '%s'", prog);
+	if (!strcmp(a.username, "<token>")) {
+		out->identity_token = xstrdup(a.secret);
 	} else {
-		out->username = xstrdup(user);
-		out->password = xstrdup(secret);
+		out->username = xstrdup(a.username);
+		out->password = xstrdup(a.secret);
 	}
 	snprintf(out->source, sizeof(out->source), "helper:%s", prog);
-out:
-	json_decref(doc);
-	return rc;
+	document_helper_answer_release(&a);
+	return 0;
 }
 
 /* A failed helper: its exit and, unless it printed JSON (which may hold
@@ -592,27 +561,27 @@ static int auth_from_helper(const struct auth_query *q, const char *name,
 }
 
 /* credHelpers: the registry's own helper, keyed like auths by host. */
-static int auth_from_cred_helpers(json_t *doc, const struct auth_query *q,
+static int auth_from_cred_helpers(const struct document_auth *doc,
+				  const struct auth_query *q,
 				  const char *shown, struct credential *out,
 				  struct error *err)
 {
-	json_t *helpers = json_object_get(doc, "credHelpers"), *value;
-	const char *key;
+	size_t i;
 
-	if (!helpers)
+	if (doc->cred_helpers == DOCUMENT_ABSENT)
 		return 1;
-	if (!json_is_object(helpers))
+	if (doc->cred_helpers == DOCUMENT_WRONG_TYPE)
 		return error_set(err, ERROR_FORMAT,
 				 "auth file '%s': 'credHelpers' is not an "
 				 "object", shown);
-	json_object_foreach(helpers, key, value) {
-		char *norm = auth_normalise_key(key, true);
+	for (i = 0; i < doc->helper_count; i++) {
+		const struct document_auth_helper *h = &doc->helpers[i];
+		char *norm = auth_normalise_key(h->key, true);
 		bool hit = !strcmp(norm, q->registry);
 
 		free(norm);
-		if (hit && json_is_string(value))
-			return auth_from_helper(q, json_string_value(value),
-						shown, out, err);
+		if (hit && h->name)
+			return auth_from_helper(q, h->name, shown, out, err);
 	}
 	return 1;
 }
@@ -622,32 +591,27 @@ static int auth_from_cred_helpers(json_t *doc, const struct auth_query *q,
  * entry, then the credsStore helper for everything else (an inline
  * auths entry is taken first, so a helper runs only when needed).
  */
-static int auth_from_doc(json_t *doc, const struct auth_query *q,
-			 const char *shown, enum auth_format format,
-			 struct credential *out, struct error *err)
+static int auth_from_doc(const struct document_auth *doc,
+			 const struct auth_query *q, const char *shown,
+			 enum auth_format format, struct credential *out,
+			 struct error *err)
 {
-	json_t *auths, *store;
 	int rc;
 
-	if (!json_is_object(doc))
-		return error_set(err, ERROR_FORMAT,
-				 "auth file '%s': not a JSON object", shown);
 	if (format == AUTH_LEGACY)
 		return auth_from_auths(doc, q, shown, format, out, err);
 	rc = auth_from_cred_helpers(doc, q, shown, out, err);
-	auths = json_object_get(doc, "auths");
-	if (rc == 1 && auths)
-		rc = auth_from_auths(auths, q, shown, format, out, err);
-	store = json_object_get(doc, "credsStore");
-	if (rc != 1 || !store)
+	if (rc == 1 && doc->auths != DOCUMENT_ABSENT)
+		rc = auth_from_auths(doc, q, shown, format, out, err);
+	if (rc != 1 || doc->creds_store == DOCUMENT_ABSENT)
 		return rc;
-	if (!json_is_string(store))
+	if (doc->creds_store == DOCUMENT_WRONG_TYPE)
 		return error_set(err, ERROR_FORMAT,
 				 "auth file '%s': 'credsStore' is not a "
 				 "string", shown);
-	if (!*json_string_value(store))
+	if (!*doc->creds_store_name)
 		return 1;
-	return auth_from_helper(q, json_string_value(store), shown, out, err);
+	return auth_from_helper(q, doc->creds_store_name, shown, out, err);
 }
 
 static bool auth_root_is_node(const char *root)
@@ -727,23 +691,13 @@ static int auth_read_fd(int fd, const char *shown, char **text,
 	return 0;
 }
 
-/* jansson's reason, cut before " near '...'", which may quote a secret. */
-static const char *auth_json_reason(json_error_t *je)
-{
-	char *near = strstr(je->text, " near ");
-
-	if (near)
-		*near = '\0';
-	return je->text;
-}
-
 /* Read and parse one file; 1 when it does not exist. */
 static int auth_load(const char *root, const char *path, const char *shown,
-		     json_t **doc, struct error *err)
+		     bool legacy, struct document_auth *doc,
+		     struct error *err)
 {
 	char *text = NULL;
 	size_t len = 0;
-	json_error_t je;
 	int fd = auth_open(root, path), rc;
 
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
@@ -754,14 +708,8 @@ static int auth_load(const char *root, const char *path, const char *shown,
 				 strerror(errno));
 	rc = auth_read_fd(fd, shown, &text, &len, err);
 	close(fd);
-	if (!rc) {
-		*doc = json_loadb(text, len, 0, &je);
-		if (!*doc)
-			rc = error_set(err, ERROR_FORMAT,
-				       "auth file '%s': malformed JSON at line "
-				       "%d column %d: %s", shown, je.line,
-				       je.column, auth_json_reason(&je));
-	}
+	if (!rc && document_auth_parse(text, len, legacy, doc, err) < 0)
+		rc = error_prefix(err, "auth file '%s'", shown);
 	auth_wipe_free(text, AUTH_FILE_MAX + 1);
 	return rc;
 }
@@ -771,18 +719,19 @@ static int auth_from_file(const struct auth_query *q,
 			  struct credential *out, struct error *err)
 {
 	char shown[AUTH_QUOTE_MAX + 8];
-	json_t *doc = NULL;
+	struct document_auth doc = { 0 };
 	int rc;
 
 	escape_quote(shown, sizeof(shown), c->path, AUTH_QUOTE_MAX);
-	rc = auth_load(c->local ? "" : q->root, c->path, shown, &doc, err);
+	rc = auth_load(c->local ? "" : q->root, c->path, shown,
+		       c->format == AUTH_LEGACY, &doc, err);
 	if (rc == 1 && c->must_exist)
 		return error_set(err, ERROR_USAGE,
 				 "auth file '%s' does not exist", shown);
 	if (rc)
 		return rc;
-	rc = auth_from_doc(doc, q, shown, c->format, out, err);
-	json_decref(doc);
+	rc = auth_from_doc(&doc, q, shown, c->format, out, err);
+	document_auth_release(&doc);
 	return rc;
 }
 

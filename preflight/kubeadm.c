@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <yaml.h>
 
 #include "buf.h"
 #include "error.h"
 #include "escape.h"
+#include "manifest.h"
 
 extern char **environ;
 
@@ -468,14 +468,14 @@ static int kubeadm_exit_status(const struct kubeadm_run *r, int status,
 }
 
 /* Each entry of {"kind":"Images","images":[...]} into out. */
-static int kubeadm_take_images(json_t *images, const char *what,
-			       struct kubeadm_images *out, struct error *err)
+static int kubeadm_take_images(const struct document_image_list *list,
+			       const char *what, struct kubeadm_images *out,
+			       struct error *err)
 {
 	size_t i;
-	json_t *v;
 
-	json_array_foreach(images, i, v) {
-		const char *s = json_string_value(v);
+	for (i = 0; i < list->count; i++) {
+		const char *s = list->images[i];
 
 		if (!s || !*s || !kubeadm_text_ok(s))
 			return error_set(err, ERROR_FORMAT,
@@ -511,36 +511,15 @@ static void kubeadm_version_from_list(struct kubeadm_images *out)
 static int kubeadm_parse_output(const struct buf *b, const char *what,
 				struct kubeadm_images *out, struct error *err)
 {
-	json_error_t jerr;
-	json_t *root, *images;
-	const char *kind;
-	int rc = -1;
+	struct document_image_list list;
+	int rc;
 
-	root = json_loadb(b->data ? b->data : "", b->len,
-			  JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return error_set(err, ERROR_FORMAT,
-				 "kubeadm '%s' output: line %d column %d: %s",
-				 what, jerr.line, jerr.column, jerr.text);
-	kind = json_string_value(json_object_get(root, "kind"));
-	images = json_object_get(root, "images");
-	if (!kind || strcmp(kind, "Images") || !json_is_array(images)) {
-		error_set(err, ERROR_FORMAT,
-			  "kubeadm '%s' output: expected an object of kind \"Images\" with an \"images\" array",
-			  what);
-		goto out;
-	}
-	if (json_array_size(images) > KUBEADM_IMAGES_MAX) {
-		error_set(err, ERROR_LIMIT,
-			  "kubeadm '%s' output: more than %d images (KUBEADM_IMAGES_MAX)",
-			  what, KUBEADM_IMAGES_MAX);
-		goto out;
-	}
-	rc = kubeadm_take_images(images, what, out, err);
+	if (document_image_list_parse(b->data, b->len, &list, err) < 0)
+		return error_prefix(err, "kubeadm '%s' output", what);
+	rc = kubeadm_take_images(&list, what, out, err);
 	if (rc == 0)
 		kubeadm_version_from_list(out);
-out:
-	json_decref(root);
+	document_image_list_release(&list);
 	return rc;
 }
 

@@ -1,7 +1,10 @@
-/* Image documents: registry JSON turned into our index, manifest and config. */
+/* Every JSON document the tool reads, turned into our own structs: image
+   documents, registry answers, credential files, kubeadm's image list and
+   local layouts. No other file reads JSON. */
 #include "manifest.h"
 
 #include <limits.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include "buf.h"
 #include "error.h"
 #include "escape.h"
+#include "kubeadm.h"
+#include "offline.h"
 
 /* Longest field path in a message, e.g. "manifests[1023].platform.os". */
 #define FIELD_PATH_MAX 128
@@ -819,4 +824,552 @@ const char *config_getenv(const struct image_config *cfg, const char *key)
 			found = cfg->env[i] + n + 1;
 	}
 	return found;
+}
+
+/* ---- Registry answers, credential files, kubeadm, local layouts ---- */
+
+/* image-spec annotations.md, and the name containerd and Docker add. */
+#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define ANNOTATION_IMAGE_NAME "io.containerd.image.name"
+
+/*
+ * Credential files and token answers pass secrets through jansson's own
+ * blocks (the lexer's buffer, string values), which it frees without
+ * wiping. Its allocator is set once, before main and so before any
+ * thread, to wipe every block it frees; malloc stays the allocator, so
+ * blocks from before (there are none) would free the same way.
+ */
+static void manifest_wiping_free(void *p)
+{
+	if (p) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+__attribute__((constructor)) static void manifest_setup_jansson(void)
+{
+	json_set_alloc_funcs(malloc, manifest_wiping_free);
+}
+
+/* Any JSON text; data may be NULL when len is 0. */
+static json_t *manifest_loadb(const char *data, size_t len, size_t flags,
+			      json_error_t *je)
+{
+	return json_loadb(data ? data : "", len, flags, je);
+}
+
+/* A copy of v when it is a string, else NULL. */
+static char *manifest_dup_string(json_t *v)
+{
+	const char *s = json_string_value(v);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/* A copy of obj's string member key; NULL when obj is not an object or
+   the member is absent or of another type. */
+static char *manifest_dup_member(json_t *obj, const char *key)
+{
+	return manifest_dup_string(json_object_get(obj, key));
+}
+
+/* Free a string that may hold a secret, wiping it first. */
+static void manifest_wipe(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+	}
+	*s = NULL;
+}
+
+void document_registry_error_parse(const char *data, size_t len,
+				   struct document_registry_error *out)
+{
+	json_t *root, *first;
+
+	memset(out, 0, sizeof(*out));
+	root = manifest_loadb(data, len, 0, NULL);
+	first = json_array_get(json_object_get(root, "errors"), 0);
+	out->code = manifest_dup_member(first, "code");
+	out->message = manifest_dup_member(first, "message");
+	json_decref(root);
+}
+
+void document_registry_error_release(struct document_registry_error *e)
+{
+	free(e->code);
+	free(e->message);
+	memset(e, 0, sizeof(*e));
+}
+
+void document_token_parse(const char *data, size_t len,
+			  struct document_token *out)
+{
+	json_t *root = manifest_loadb(data, len, 0, NULL);
+
+	memset(out, 0, sizeof(*out));
+	out->token = manifest_dup_member(root, "token");
+	out->access_token = manifest_dup_member(root, "access_token");
+	json_decref(root);
+}
+
+void document_token_release(struct document_token *t)
+{
+	manifest_wipe(&t->token);
+	manifest_wipe(&t->access_token);
+}
+
+int document_image_list_parse(const char *data, size_t len,
+			      struct document_image_list *out,
+			      struct error *err)
+{
+	json_error_t je;
+	json_t *root, *images;
+	const char *kind;
+	size_t i, n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = manifest_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return error_set(err, ERROR_FORMAT, "line %d column %d: %s",
+				 je.line, je.column, je.text);
+	kind = json_string_value(json_object_get(root, "kind"));
+	images = json_object_get(root, "images");
+	if (!kind || strcmp(kind, "Images") || !json_is_array(images)) {
+		error_set(err, ERROR_FORMAT,
+			  "expected an object of kind \"Images\" with an \"images\" array");
+		goto out;
+	}
+	n = json_array_size(images);
+	if (n > KUBEADM_IMAGES_MAX) {
+		error_set(err, ERROR_LIMIT,
+			  "more than %d images (KUBEADM_IMAGES_MAX)",
+			  KUBEADM_IMAGES_MAX);
+		goto out;
+	}
+	out->images = xcalloc(n + 1, sizeof(*out->images));
+	out->count = n;
+	for (i = 0; i < n; i++)
+		out->images[i] = manifest_dup_string(json_array_get(images, i));
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+void document_image_list_release(struct document_image_list *l)
+{
+	size_t i;
+
+	for (i = 0; l->images && i < l->count; i++)
+		free(l->images[i]);
+	free(l->images);
+	memset(l, 0, sizeof(*l));
+}
+
+/* A credential string member into *out: NULL when absent or null, -1
+   when of another type. */
+static int manifest_secret_member(json_t *obj, const char *key, char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static void manifest_auth_entry(const char *key, json_t *v,
+				struct document_auth_entry *e)
+{
+	int bad = 0;
+
+	e->key = xstrdup(key);
+	e->object = json_is_object(v);
+	e->usable = e->object && json_object_size(v) > 0;
+	bad |= manifest_secret_member(v, "auth", &e->auth);
+	bad |= manifest_secret_member(v, "username", &e->username);
+	bad |= manifest_secret_member(v, "password", &e->password);
+	bad |= manifest_secret_member(v, "identitytoken", &e->identity_token);
+	e->strings = !bad;
+}
+
+/* Every member of an "auths" map, in the file's order (jansson keeps
+   it; a repeated key keeps its first place and its last value). */
+static void manifest_auth_entries(json_t *map, struct document_auth *a)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	if (!map)
+		return;
+	if (!json_is_object(map)) {
+		a->auths = DOCUMENT_WRONG_TYPE;
+		return;
+	}
+	a->auths = DOCUMENT_PRESENT;
+	a->entries = xcalloc(json_object_size(map) + 1, sizeof(*a->entries));
+	json_object_foreach(map, key, v)
+		manifest_auth_entry(key, v, &a->entries[i++]);
+	a->entry_count = i;
+}
+
+static void manifest_auth_helpers(json_t *map, struct document_auth *a)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	if (!map)
+		return;
+	if (!json_is_object(map)) {
+		a->cred_helpers = DOCUMENT_WRONG_TYPE;
+		return;
+	}
+	a->cred_helpers = DOCUMENT_PRESENT;
+	a->helpers = xcalloc(json_object_size(map) + 1, sizeof(*a->helpers));
+	json_object_foreach(map, key, v) {
+		a->helpers[i].key = xstrdup(key);
+		a->helpers[i++].name = manifest_dup_string(v);
+	}
+	a->helper_count = i;
+}
+
+static void manifest_auth_store(json_t *v, struct document_auth *a)
+{
+	if (!v)
+		return;
+	a->creds_store_name = manifest_dup_string(v);
+	a->creds_store = a->creds_store_name ? DOCUMENT_PRESENT
+					     : DOCUMENT_WRONG_TYPE;
+}
+
+/* jansson's reason, cut before " near '...'", which may quote a secret. */
+static const char *manifest_reason_unquoted(json_error_t *je)
+{
+	char *near = strstr(je->text, " near ");
+
+	if (near)
+		*near = '\0';
+	return je->text;
+}
+
+int document_auth_parse(const char *data, size_t len, bool legacy,
+			struct document_auth *out, struct error *err)
+{
+	json_error_t je;
+	json_t *doc;
+
+	memset(out, 0, sizeof(*out));
+	doc = manifest_loadb(data, len, 0, &je);
+	if (!doc) {
+		error_set(err, ERROR_FORMAT,
+			  "malformed JSON at line %d column %d: %s", je.line,
+			  je.column, manifest_reason_unquoted(&je));
+		/* what follows the cut may quote a secret */
+		explicit_bzero(&je, sizeof(je));
+		return -1;
+	}
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return error_set(err, ERROR_FORMAT, "not a JSON object");
+	}
+	if (legacy) {
+		manifest_auth_entries(doc, out);
+	} else {
+		manifest_auth_entries(json_object_get(doc, "auths"), out);
+		manifest_auth_helpers(json_object_get(doc, "credHelpers"),
+				      out);
+		manifest_auth_store(json_object_get(doc, "credsStore"), out);
+	}
+	json_decref(doc);
+	return 0;
+}
+
+void document_auth_release(struct document_auth *a)
+{
+	size_t i;
+
+	for (i = 0; a->entries && i < a->entry_count; i++) {
+		struct document_auth_entry *e = &a->entries[i];
+
+		manifest_wipe(&e->key);
+		manifest_wipe(&e->auth);
+		manifest_wipe(&e->username);
+		manifest_wipe(&e->password);
+		manifest_wipe(&e->identity_token);
+	}
+	for (i = 0; a->helpers && i < a->helper_count; i++) {
+		manifest_wipe(&a->helpers[i].key);
+		manifest_wipe(&a->helpers[i].name);
+	}
+	free(a->entries);
+	free(a->helpers);
+	manifest_wipe(&a->creds_store_name);
+	memset(a, 0, sizeof(*a));
+}
+
+int document_helper_answer_parse(const char *data, size_t len,
+				 struct document_helper_answer *out,
+				 struct error *err)
+{
+	json_error_t je;
+	json_t *doc;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	doc = manifest_loadb(data, len, 0, &je);
+	if (!doc) {
+		error_set(err, ERROR_FORMAT,
+			  "malformed JSON at line %d column %d", je.line,
+			  je.column);
+		/* its reason may quote the secret */
+		explicit_bzero(&je, sizeof(je));
+		return -1;
+	}
+	if (!json_is_object(doc) ||
+	    manifest_secret_member(doc, "Username", &out->username) ||
+	    manifest_secret_member(doc, "Secret", &out->secret) ||
+	    !out->username || !out->secret) {
+		document_helper_answer_release(out);
+		rc = error_set(err, ERROR_FORMAT,
+			       "answer lacks string 'Username' and 'Secret'");
+	}
+	json_decref(doc);
+	return rc;
+}
+
+void document_helper_answer_release(struct document_helper_answer *a)
+{
+	manifest_wipe(&a->username);
+	manifest_wipe(&a->secret);
+}
+
+/* A local layout's file; errors keep jansson's line and column. */
+static json_t *manifest_load_named(const char *data, size_t len,
+				   const char *what, struct error *err)
+{
+	json_error_t je;
+	json_t *root = manifest_loadb(data, len, 0, &je);
+
+	if (!root)
+		error_set(err, ERROR_FORMAT,
+			  "%s is not valid JSON: line %d, column %d: %s", what,
+			  je.line, je.column, je.text);
+	return root;
+}
+
+int document_oci_layout_parse(const char *data, size_t len, const char *what,
+			      char **version, struct error *err)
+{
+	json_t *root = manifest_load_named(data, len, what, err);
+
+	*version = NULL;
+	if (!root)
+		return -1;
+	*version = manifest_dup_member(root, "imageLayoutVersion");
+	json_decref(root);
+	return 0;
+}
+
+static void manifest_layout_entry(json_t *j, struct document_layout_entry *e)
+{
+	json_t *ann = json_object_get(j, "annotations");
+	json_t *size = json_object_get(j, "size");
+
+	e->media_type = manifest_dup_member(j, "mediaType");
+	e->digest = manifest_dup_member(j, "digest");
+	e->ref_name = manifest_dup_member(ann, ANNOTATION_REF_NAME);
+	e->image_name = manifest_dup_member(ann, ANNOTATION_IMAGE_NAME);
+	e->size = json_is_integer(size) && json_integer_value(size) >= 0 ?
+		(int64_t)json_integer_value(size) : -1;
+}
+
+/* image-spec image-layout.md "index.json": a "manifests" array. */
+int document_layout_index_parse(const char *data, size_t len,
+				const char *what,
+				struct document_layout_index *out,
+				struct error *err)
+{
+	json_t *root = manifest_load_named(data, len, what, err), *list;
+	size_t i, n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!root)
+		return -1;
+	list = json_object_get(root, "manifests");
+	n = json_array_size(list);
+	if (!json_is_array(list)) {
+		error_set(err, ERROR_FORMAT, "%s has no 'manifests' array",
+			  what);
+		goto out;
+	}
+	if (n > INDEX_ENTRIES_MAX) {
+		error_set(err, ERROR_LIMIT, "%s lists %zu entries, more than "
+			  "%d (INDEX_ENTRIES_MAX)", what, n, INDEX_ENTRIES_MAX);
+		goto out;
+	}
+	out->entries = xcalloc(n + 1, sizeof(*out->entries));
+	out->count = n;
+	for (i = 0; i < n; i++)
+		manifest_layout_entry(json_array_get(list, i),
+				      &out->entries[i]);
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+void document_layout_index_release(struct document_layout_index *idx)
+{
+	size_t i;
+
+	for (i = 0; idx->entries && i < idx->count; i++) {
+		free(idx->entries[i].media_type);
+		free(idx->entries[i].digest);
+		free(idx->entries[i].ref_name);
+		free(idx->entries[i].image_name);
+	}
+	free(idx->entries);
+	memset(idx, 0, sizeof(*idx));
+}
+
+/* A NULL-terminated copy of an array's n entries, NULL where one is not
+   a string. */
+static char **manifest_dup_strings(json_t *arr, size_t n)
+{
+	char **list = xcalloc(n + 1, sizeof(*list));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		list[i] = manifest_dup_string(json_array_get(arr, i));
+	return list;
+}
+
+static void manifest_free_strings(char **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list && i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int manifest_docker_image(json_t *j, const char *what, size_t i,
+				 struct document_docker_image *im,
+				 struct error *err)
+{
+	json_t *tags = json_object_get(j, "RepoTags");
+	json_t *layers = json_object_get(j, "Layers");
+	size_t t;
+
+	im->config = manifest_dup_member(j, "Config");
+	if (!im->config || !json_is_array(layers))
+		return error_set(err, ERROR_FORMAT,
+				 "%s: image %zu has no Config or no Layers",
+				 what, i);
+	if (json_array_size(tags) > OFFLINE_TAGS_MAX)
+		return error_set(err, ERROR_LIMIT,
+				 "%s: image %zu has more than %d tags "
+				 "(OFFLINE_TAGS_MAX)", what, i, OFFLINE_TAGS_MAX);
+	im->tag_count = json_array_size(tags);
+	im->tags = manifest_dup_strings(tags, im->tag_count);
+	for (t = 0; t < im->tag_count; t++)
+		if (!im->tags[t])
+			return error_set(err, ERROR_FORMAT,
+					 "%s: image %zu has a tag that is not "
+					 "a string", what, i);
+	im->layer_count = json_array_size(layers);
+	if (im->layer_count <= MANIFEST_LAYERS_MAX)
+		im->layers = manifest_dup_strings(layers, im->layer_count);
+	return 0;
+}
+
+/* A `docker save` manifest.json: an array of images. */
+int document_docker_archive_parse(const char *data, size_t len,
+				  const char *what,
+				  struct document_docker_archive *out,
+				  struct error *err)
+{
+	json_t *root = manifest_load_named(data, len, what, err);
+	size_t i, n = json_array_size(root);
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!root)
+		return -1;
+	if (!json_is_array(root)) {
+		error_set(err, ERROR_FORMAT, "%s is not an array", what);
+		goto out;
+	}
+	if (n > OFFLINE_IMAGES_MAX) {
+		error_set(err, ERROR_LIMIT, "%s lists %zu images, more than %d "
+			  "(OFFLINE_IMAGES_MAX)", what, n, OFFLINE_IMAGES_MAX);
+		goto out;
+	}
+	out->images = xcalloc(n + 1, sizeof(*out->images));
+	out->count = n;
+	for (i = 0; i < n; i++)
+		if (manifest_docker_image(json_array_get(root, i), what, i,
+					  &out->images[i], err) < 0)
+			goto out;
+	rc = 0;
+out:
+	json_decref(root);
+	if (rc < 0)
+		document_docker_archive_release(out);
+	return rc;
+}
+
+void document_docker_archive_release(struct document_docker_archive *a)
+{
+	size_t i;
+
+	for (i = 0; a->images && i < a->count; i++) {
+		struct document_docker_image *im = &a->images[i];
+
+		free(im->config);
+		manifest_free_strings(im->layers, im->layer_count);
+		manifest_free_strings(im->tags, im->tag_count);
+	}
+	free(a->images);
+	memset(a, 0, sizeof(*a));
+}
+
+/* A descriptor's members in the order Docker writes them. */
+static json_t *manifest_pack_descriptor(const struct descriptor *d)
+{
+	return json_pack("{s:s, s:I, s:s}", "mediaType", d->media_type,
+			 "size", (json_int_t)d->size, "digest", d->digest);
+}
+
+/* Docker image manifest v2 schema 2: schemaVersion, mediaType, config
+   and layers, written compact. Only exhausted memory can fail here. */
+char *document_docker_manifest(const struct descriptor *config,
+			       const struct descriptor *layers, size_t n)
+{
+	json_t *list = json_array(), *m;
+	char *text;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(list,
+				      manifest_pack_descriptor(&layers[i]));
+	m = json_pack("{s:i, s:s, s:o, s:o}", "schemaVersion", 2,
+		      "mediaType", MT_DOCKER_MANIFEST, "config",
+		      manifest_pack_descriptor(config), "layers", list);
+	text = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	if (!text) {
+		fputs("image-preflight: fatal: out of memory\n", stderr);
+		abort();
+	}
+	return text;
 }

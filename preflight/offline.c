@@ -12,7 +12,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <jansson.h>
 
 #include "blob.h"
 #include "buf.h"
@@ -32,10 +31,6 @@
 #define MT_DOCKER_LAYER_TAR "application/vnd.docker.image.rootfs.diff.tar"
 #define MT_DOCKER_LAYER_GZIP \
 	"application/vnd.docker.image.rootfs.diff.tar.gzip"
-
-/* image-spec annotations.md, and the name containerd and Docker add. */
-#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
-#define ANNOTATION_IMAGE_NAME "io.containerd.image.name"
 
 /* A blob of a legacy docker archive: its digest and the member holding
    it. */
@@ -59,15 +54,6 @@ struct offline {
 	size_t blob_count;
 	unsigned int requests;  /* files or members opened */
 	uint64_t bytes;         /* bytes read */
-};
-
-/* One index.json entry (image-spec image-layout.md, image-index.md). */
-struct entry {
-	char *media_type;
-	char *digest;
-	int64_t size;
-	char *ref_name;
-	char *image_name;
 };
 
 /* An open file or tar member. */
@@ -415,33 +401,16 @@ out:
 	return ret;
 }
 
-/* Parse JSON read from name, keeping jansson's line and column. */
-static json_t *offline_json(struct offline *o, const char *name,
-			    const struct buf *b, struct error *err)
+/* Read the JSON file name into b, at most limit bytes, and name it for
+   messages in *what ("'index.json' in 'oci:DIR'"); the caller releases
+   b and frees *what. */
+static int offline_read_json(struct offline *o, const char *name,
+			     size_t limit, const char *limit_name,
+			     struct buf *b, char **what, struct error *err)
 {
-	json_error_t je;
-	json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, &je);
-
-	if (!root)
-		error_set(err, ERROR_FORMAT,
-			  "'%s' in '%s' is not valid JSON: line %d, column %d: "
-			  "%s", name, o->base.name, je.line, je.column,
-			  je.text);
-	return root;
-}
-
-static json_t *offline_read_json(struct offline *o, const char *name,
-				 size_t limit, const char *limit_name,
-				 struct error *err)
-{
-	struct buf b;
-	json_t *root = NULL;
-
-	buf_init(&b);
-	if (offline_read(o, name, limit, limit_name, &b, err) == 0)
-		root = offline_json(o, name, &b, err);
-	buf_release(&b);
-	return root;
+	buf_init(b);
+	*what = xasprintf("'%s' in '%s'", name, o->base.name);
+	return offline_read(o, name, limit, limit_name, b, err);
 }
 
 /* A blob's bytes, at most limit, verified against its digest. */
@@ -473,101 +442,68 @@ static int offline_read_blob(struct offline *o, const char *member,
 /* image-spec image-layout.md: the oci-layout file names the version. */
 static int offline_check_layout(struct offline *o, struct error *err)
 {
-	json_t *root;
-	int ret = 0;
+	char *what, *version = NULL;
+	struct buf b;
+	int ret;
 
 	if (o->layout_checked)
 		return 0;
-	root = offline_read_json(o, "oci-layout", OFFLINE_LAYOUT_BYTES_MAX,
-				 "OFFLINE_LAYOUT_BYTES_MAX", err);
-	if (!root)
-		return error_prefix(err, "not an OCI image layout");
-	if (!json_is_string(json_object_get(root, "imageLayoutVersion")))
+	ret = offline_read_json(o, "oci-layout", OFFLINE_LAYOUT_BYTES_MAX,
+				"OFFLINE_LAYOUT_BYTES_MAX", &b, &what, err);
+	if (ret == 0)
+		ret = document_oci_layout_parse(b.data, b.len, what, &version,
+						err);
+	if (ret < 0)
+		error_prefix(err, "not an OCI image layout");
+	else if (!version)
 		ret = error_set(err, ERROR_FORMAT,
 				"'oci-layout' in '%s' has no "
 				"imageLayoutVersion", o->base.name);
-	json_decref(root);
+	free(version);
+	free(what);
+	buf_release(&b);
 	o->layout_checked = ret == 0;
 	return ret;
 }
 
-static void entries_free(struct entry *v, size_t n)
+static int entry_check(struct offline *o, const struct document_layout_entry *e,
+		       size_t i, struct error *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].media_type);
-		free(v[i].digest);
-		free(v[i].ref_name);
-		free(v[i].image_name);
-	}
-	free(v);
-}
-
-static char *json_dup(json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? xstrdup(s) : NULL;
-}
-
-static int entry_parse(struct offline *o, json_t *j, size_t i,
-		       struct entry *e, struct error *err)
-{
-	json_t *ann = json_object_get(j, "annotations");
-	json_t *size = json_object_get(j, "size");
 	char q[256];
 
-	e->digest = json_dup(j, "digest");
-	e->media_type = json_dup(j, "mediaType");
-	e->ref_name = json_dup(ann, ANNOTATION_REF_NAME);
-	e->image_name = json_dup(ann, ANNOTATION_IMAGE_NAME);
 	if (!e->digest || !reference_digest_valid(e->digest))
 		return error_set(err, ERROR_FORMAT,
 				 "'index.json' in '%s': entry %zu has an "
 				 "invalid digest '%s'", o->base.name, i,
 				 quoted(q, sizeof(q), e->digest));
-	if (!json_is_integer(size) || json_integer_value(size) < 0)
+	if (e->size < 0)
 		return error_set(err, ERROR_FORMAT,
 				 "'index.json' in '%s': entry %zu has no "
 				 "valid size", o->base.name, i);
-	e->size = json_integer_value(size);
 	return 0;
 }
 
-/* The entries of index.json (image-spec image-layout.md "index.json"). */
-static int offline_load_index(struct offline *o, struct entry **out,
-			      size_t *count, struct error *err)
+/* The entries of index.json (image-spec image-layout.md "index.json");
+   the caller releases idx, also after an error. */
+static int offline_load_index(struct offline *o,
+			      struct document_layout_index *idx,
+			      struct error *err)
 {
-	json_t *root, *list;
-	size_t i, n;
-	int ret = -1;
+	char *what;
+	struct buf b;
+	size_t i;
+	int ret;
 
-	*out = NULL;
-	*count = 0;
-	root = offline_read_json(o, "index.json", OFFLINE_INDEX_BYTES_MAX,
-				 "OFFLINE_INDEX_BYTES_MAX", err);
-	if (!root)
-		return -1;
-	list = json_object_get(root, "manifests");
-	n = json_array_size(list);
-	if (!json_is_array(list)) {
-		error_set(err, ERROR_FORMAT, "'index.json' in '%s' has no "
-			  "'manifests' array", o->base.name);
-		goto out;
-	}
-	if (n > INDEX_ENTRIES_MAX) {
-		error_set(err, ERROR_LIMIT, "'index.json' in '%s' lists %zu "
-			  "entries, more than %d (INDEX_ENTRIES_MAX)",
-			  o->base.name, n, INDEX_ENTRIES_MAX);
-		goto out;
-	}
-	*out = xcalloc(n + 1, sizeof(**out));
-	*count = n;
-	for (i = 0; i < n; i++)
-		if (entry_parse(o, json_array_get(list, i), i, *out + i, err))
-			goto out;
-	ret = 0;
-out:
-	json_decref(root);
+	memset(idx, 0, sizeof(*idx));
+	ret = offline_read_json(o, "index.json", OFFLINE_INDEX_BYTES_MAX,
+				"OFFLINE_INDEX_BYTES_MAX", &b, &what, err);
+	if (ret == 0)
+		ret = document_layout_index_parse(b.data, b.len, what, idx,
+						  err);
+	for (i = 0; ret == 0 && i < idx->count; i++)
+		ret = entry_check(o, &idx->entries[i], i, err);
+	free(what);
+	buf_release(&b);
 	return ret;
 }
 
@@ -598,7 +534,8 @@ static bool same_image_name(const char *a, const char *b)
 	return same;
 }
 
-static bool entry_matches(const struct entry *e, const char *name)
+static bool entry_matches(const struct document_layout_entry *e,
+			  const char *name)
 {
 	return (e->ref_name && !strcmp(e->ref_name, name)) ||
 	       same_image_name(e->image_name, name);
@@ -619,8 +556,8 @@ static void names_list(char *out, size_t size, const char *const *names,
 }
 
 /* The names of index entries, for a message. */
-static void entries_names(char *out, size_t size, const struct entry *v,
-			  size_t n)
+static void entries_names(char *out, size_t size,
+			  const struct document_layout_entry *v, size_t n)
 {
 	const char **names = xcalloc(n + 1, sizeof(*names));
 
@@ -646,7 +583,8 @@ static int only_image(const struct offline *o, size_t n, const char *list,
 			 o->base.name, n, list, o->base.name);
 }
 
-static int offline_choose_entry(struct offline *o, const struct entry *v,
+static int offline_choose_entry(struct offline *o,
+				const struct document_layout_entry *v,
 				size_t n, const char *name, size_t *which,
 				struct error *err)
 {
@@ -693,105 +631,38 @@ static int offline_manifest_by_digest(struct offline *o, const char *digest,
 static int offline_oci_top(struct offline *o, const char *name,
 			   struct fetched *out, struct error *err)
 {
-	struct entry *v;
-	size_t n, i;
+	struct document_layout_index idx;
+	const struct document_layout_entry *e;
+	size_t i;
 	int ret = -1;
 
 	if (o->kind != OFFLINE_DOCKER_ARCHIVE &&
 	    offline_check_layout(o, err) < 0)
 		return -1;
-	if (offline_load_index(o, &v, &n, err) < 0 ||
-	    offline_choose_entry(o, v, n, name, &i, err) < 0 ||
-	    offline_manifest_by_digest(o, v[i].digest, v[i].media_type, out,
+	if (offline_load_index(o, &idx, err) < 0 ||
+	    offline_choose_entry(o, idx.entries, idx.count, name, &i, err) < 0)
+		goto out;
+	e = &idx.entries[i];
+	if (offline_manifest_by_digest(o, e->digest, e->media_type, out,
 				       err) < 0)
 		goto out;
 	/* the runtimes check the descriptor's size as well */
-	if ((uint64_t)v[i].size != out->body.len) {
+	if ((uint64_t)e->size != out->body.len) {
 		error_set(err, ERROR_DIGEST,
 			  "'%s' in '%s' has %zu bytes, index.json says %lld",
-			  v[i].digest, o->base.name, out->body.len,
-			  (long long)v[i].size);
+			  e->digest, o->base.name, out->body.len,
+			  (long long)e->size);
 		goto out;
 	}
 	ret = 0;
 out:
-	entries_free(v, n);
+	document_layout_index_release(&idx);
 	return ret;
-}
-
-/* One image of a legacy docker manifest.json. */
-struct docker_image {
-	const char *config;
-	json_t *layers;
-	const char **tags;
-	size_t tag_count;
-};
-
-static int docker_image_parse(struct offline *o, json_t *j, size_t i,
-			      struct docker_image *im, struct error *err)
-{
-	json_t *tags = json_object_get(j, "RepoTags");
-
-	im->config = json_string_value(json_object_get(j, "Config"));
-	im->layers = json_object_get(j, "Layers");
-	if (!im->config || !json_is_array(im->layers))
-		return error_set(err, ERROR_FORMAT,
-				 "'manifest.json' in '%s': image %zu has no "
-				 "Config or no Layers", o->base.name, i);
-	if (json_array_size(tags) > OFFLINE_TAGS_MAX)
-		return error_set(err, ERROR_LIMIT,
-				 "'manifest.json' in '%s': image %zu has more "
-				 "than %d tags (OFFLINE_TAGS_MAX)",
-				 o->base.name, i, OFFLINE_TAGS_MAX);
-	im->tag_count = json_array_size(tags);
-	im->tags = xcalloc(im->tag_count + 1, sizeof(*im->tags));
-	for (size_t t = 0; t < im->tag_count; t++) {
-		im->tags[t] = json_string_value(json_array_get(tags, t));
-		if (!im->tags[t])
-			return error_set(err, ERROR_FORMAT,
-					 "'manifest.json' in '%s': image %zu "
-					 "has a tag that is not a string",
-					 o->base.name, i);
-	}
-	return 0;
-}
-
-static void docker_images_free(struct docker_image *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].tags);
-	free(v);
-}
-
-static int docker_images_parse(struct offline *o, json_t *root,
-			       struct docker_image **out, size_t *count,
-			       struct error *err)
-{
-	size_t n = json_array_size(root);
-
-	*out = NULL;
-	*count = 0;
-	if (!json_is_array(root))
-		return error_set(err, ERROR_FORMAT,
-				 "'manifest.json' in '%s' is not an array",
-				 o->base.name);
-	if (n > OFFLINE_IMAGES_MAX)
-		return error_set(err, ERROR_LIMIT,
-				 "'manifest.json' in '%s' lists %zu images, "
-				 "more than %d (OFFLINE_IMAGES_MAX)",
-				 o->base.name, n, OFFLINE_IMAGES_MAX);
-	*out = xcalloc(n + 1, sizeof(**out));
-	*count = n;
-	for (size_t i = 0; i < n; i++)
-		if (docker_image_parse(o, json_array_get(root, i), i,
-				       *out + i, err) < 0)
-			return -1;
-	return 0;
 }
 
 /* All tags of all images, for a message. */
 static void docker_tags_list(char *out, size_t size,
-			     const struct docker_image *v, size_t n)
+			     const struct document_docker_image *v, size_t n)
 {
 	const char **names = NULL;
 	size_t count = 0;
@@ -809,9 +680,9 @@ static void docker_tags_list(char *out, size_t size,
 }
 
 /* docker-archive: the image whose RepoTags hold name, or the only one. */
-static int docker_choose(struct offline *o, const struct docker_image *v,
-			 size_t n, const char *name, size_t *which,
-			 struct error *err)
+static int docker_choose(struct offline *o,
+			 const struct document_docker_image *v, size_t n,
+			 const char *name, size_t *which, struct error *err)
 {
 	char list[512], q[256];
 
@@ -861,70 +732,73 @@ static int docker_hash_member(struct offline *o, const char *member,
 	return 0;
 }
 
-/* Describe one member in the manifest being built, and remember where
-   its digest's bytes are. */
-static json_t *docker_describe(struct offline *o, const char *what,
-			       const char *name, const char *config_type,
-			       struct error *err)
+/* Describe one member in the manifest being built into d, and remember
+   where its digest's bytes are. */
+static int docker_describe(struct offline *o, const char *what,
+			   const char *name, const char *config_type,
+			   struct descriptor *d, struct error *err)
 {
 	char member[OFFLINE_PATH_MAX], *digest;
 	int64_t size;
 	bool gzip;
-	json_t *d;
 
 	if (offline_check_name(o, what, name, member, sizeof(member), err) <
 		    0 ||
 	    docker_hash_member(o, member, &digest, &size, &gzip, err) < 0)
-		return NULL;
-	d = json_pack("{s:s, s:I, s:s}", "mediaType",
-		      config_type ? config_type :
-		      gzip ? MT_DOCKER_LAYER_GZIP : MT_DOCKER_LAYER_TAR,
-		      "size", (json_int_t)size, "digest", digest);
+		return -1;
+	d->media_type = xstrdup(config_type ? config_type :
+				gzip ? MT_DOCKER_LAYER_GZIP :
+				MT_DOCKER_LAYER_TAR);
+	d->digest = xstrdup(digest);
+	d->size = size;
 	o->blobs = xrealloc(o->blobs,
 			    (o->blob_count + 1) * sizeof(*o->blobs));
 	o->blobs[o->blob_count].digest = digest;
 	o->blobs[o->blob_count++].member = xstrdup(member);
-	return d;
+	return 0;
+}
+
+/* Describe the config and then each layer, in d[0] and d[1 + i]. */
+static int docker_describe_all(struct offline *o,
+			       const struct document_docker_image *im,
+			       struct descriptor *d, struct error *err)
+{
+	size_t i;
+
+	if (docker_describe(o, "Config", im->config, MT_DOCKER_CONFIG, &d[0],
+			    err) < 0)
+		return -1;
+	for (i = 0; i < im->layer_count; i++) {
+		if (!im->layers[i])
+			return error_set(err, ERROR_FORMAT, "'manifest.json' "
+					 "in '%s': layer %zu is not a string",
+					 o->base.name, i);
+		if (docker_describe(o, "Layer", im->layers[i], NULL,
+				    &d[1 + i], err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Docker image manifest v2 schema 2 for one image of manifest.json. */
-static int docker_build(struct offline *o, const struct docker_image *im,
+static int docker_build(struct offline *o,
+			const struct document_docker_image *im,
 			struct error *err)
 {
-	json_t *m, *layers = json_array(), *d;
-	size_t i, n = json_array_size(im->layers);
+	struct descriptor *d;
+	size_t i, n = im->layer_count;
 	char *text;
 	int ret = -1;
 
-	m = json_pack("{s:i, s:s}", "schemaVersion", 2, "mediaType",
-		      MT_DOCKER_MANIFEST);
-	json_object_set_new(m, "config", json_null());
-	json_object_set_new(m, "layers", layers);
-	if (n > MANIFEST_LAYERS_MAX) {
-		error_set(err, ERROR_LIMIT, "'manifest.json' in '%s' lists "
-			  "%zu layers, more than %d (MANIFEST_LAYERS_MAX)",
-			  o->base.name, n, MANIFEST_LAYERS_MAX);
+	if (n > MANIFEST_LAYERS_MAX)
+		return error_set(err, ERROR_LIMIT, "'manifest.json' in '%s' "
+				 "lists %zu layers, more than %d "
+				 "(MANIFEST_LAYERS_MAX)", o->base.name, n,
+				 MANIFEST_LAYERS_MAX);
+	d = xcalloc(n + 1, sizeof(*d));
+	if (docker_describe_all(o, im, d, err) < 0)
 		goto out;
-	}
-	d = docker_describe(o, "Config", im->config, MT_DOCKER_CONFIG, err);
-	if (!d)
-		goto out;
-	json_object_set_new(m, "config", d);
-	for (i = 0; i < n; i++) {
-		const char *l = json_string_value(json_array_get(im->layers,
-								 i));
-
-		d = l ? docker_describe(o, "Layer", l, NULL, err) : NULL;
-		if (!d) {
-			if (!l)
-				error_set(err, ERROR_FORMAT, "'manifest.json' "
-					  "in '%s': layer %zu is not a string",
-					  o->base.name, i);
-			goto out;
-		}
-		json_array_append_new(layers, d);
-	}
-	text = json_dumps(m, JSON_COMPACT);
+	text = document_docker_manifest(&d[0], d + 1, n);
 	buf_append(&o->docker_manifest, text, strlen(text), MANIFEST_BYTES_MAX,
 		   "MANIFEST_BYTES_MAX", NULL);
 	free(text);
@@ -932,7 +806,11 @@ static int docker_build(struct offline *o, const struct docker_image *im,
 				       o->docker_manifest.len);
 	ret = 0;
 out:
-	json_decref(m);
+	for (i = 0; i <= n; i++) {
+		free(d[i].media_type);
+		free(d[i].digest);
+	}
+	free(d);
 	return ret;
 }
 
@@ -940,21 +818,26 @@ out:
 static int docker_load(struct offline *o, const char *name,
 		       struct error *err)
 {
-	struct docker_image *v = NULL;
-	json_t *root;
-	size_t n = 0, i;
-	int ret = -1;
+	struct document_docker_archive a = { 0 };
+	char *what;
+	struct buf b;
+	size_t i;
+	int ret;
 
-	root = offline_read_json(o, "manifest.json",
-				 OFFLINE_DOCKER_MANIFEST_BYTES_MAX,
-				 "OFFLINE_DOCKER_MANIFEST_BYTES_MAX", err);
-	if (!root)
-		return -1;
-	if (docker_images_parse(o, root, &v, &n, err) == 0 &&
-	    docker_choose(o, v, n, name, &i, err) == 0)
-		ret = docker_build(o, &v[i], err);
-	docker_images_free(v, n);
-	json_decref(root);
+	ret = offline_read_json(o, "manifest.json",
+				OFFLINE_DOCKER_MANIFEST_BYTES_MAX,
+				"OFFLINE_DOCKER_MANIFEST_BYTES_MAX", &b, &what,
+				err);
+	if (ret == 0)
+		ret = document_docker_archive_parse(b.data, b.len, what, &a,
+						    err);
+	if (ret == 0)
+		ret = docker_choose(o, a.images, a.count, name, &i, err);
+	if (ret == 0)
+		ret = docker_build(o, &a.images[i], err);
+	document_docker_archive_release(&a);
+	free(what);
+	buf_release(&b);
 	return ret;
 }
 

@@ -12,7 +12,6 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 #include <openssl/evp.h>
 
 #include "blob.h"
@@ -173,21 +172,17 @@ static char *url_host(const char *url)
 static void parse_error_body(const struct buf *body, struct error *err,
 			     char *msg, size_t size)
 {
-	json_t *root, *first;
-	const char *code, *text;
+	struct document_registry_error e;
 
 	msg[0] = '\0';
 	if (!body->len)
 		return;
-	root = json_loadb(body->data, body->len, 0, NULL);
-	first = json_array_get(json_object_get(root, "errors"), 0);
-	code = json_string_value(json_object_get(first, "code"));
-	text = json_string_value(json_object_get(first, "message"));
-	if (code)
-		escape_into(err->code, sizeof(err->code), code);
-	if (text)
-		escape_into(msg, size, text);
-	json_decref(root);
+	document_registry_error_parse(body->data, body->len, &e);
+	if (e.code)
+		escape_into(err->code, sizeof(err->code), e.code);
+	if (e.message)
+		escape_into(msg, size, e.message);
+	document_registry_error_release(&e);
 }
 
 /* Turn a final non-2xx response into an error of the right category. */
@@ -235,14 +230,14 @@ static char *basic_authorization(const char *user, const char *pass)
 static int parse_token(const struct buf *body, char **token,
 		       struct error *err)
 {
-	json_t *root;
+	struct document_token answer;
 	const char *t;
 	int ret = -1;
 
-	root = json_loadb(body->data ? body->data : "", body->len, 0, NULL);
-	t = json_string_value(json_object_get(root, "token"));
+	document_token_parse(body->data, body->len, &answer);
+	t = answer.token;
 	if (!t || !*t)
-		t = json_string_value(json_object_get(root, "access_token"));
+		t = answer.access_token;
 	if (t && *t && strlen(t) < REGISTRY_TOKEN_BYTES_MAX &&
 	    !strpbrk(t, "\r\n")) {
 		*token = xasprintf("Bearer %s", t);
@@ -251,7 +246,7 @@ static int parse_token(const struct buf *body, char **token,
 		error_set(err, ERROR_AUTH,
 			  "token server answered without a usable token");
 	}
-	json_decref(root);
+	document_token_release(&answer);
 	return ret;
 }
 

@@ -223,6 +223,47 @@ static const struct auth_case cases[] = {
 	{ "auths not an object", ONE(DOCKER_CFG, "{\"auths\":[]}"),
 	  .registry = "reg.example", .want_rc = -1, .want_cat = ERROR_FORMAT,
 	  .want_msg = "'auths' is not an object" },
+	/* a member's type is checked only when it is used, as in Docker */
+	{ "auths null is not an object", ONE(DOCKER_CFG, "{\"auths\":null}"),
+	  .registry = "reg.example", .want_rc = -1, .want_cat = ERROR_FORMAT,
+	  .want_msg = "auth file '/root/.docker/config.json': 'auths' is not "
+		      "an object" },
+	{ "credHelpers not an object", ONE(DOCKER_CFG,
+	  "{\"credHelpers\":[\"good\"]}"),
+	  .registry = "reg.example", .want_rc = -1, .want_cat = ERROR_FORMAT,
+	  .want_msg = "auth file '/root/.docker/config.json': 'credHelpers' "
+		      "is not an object" },
+	{ "credsStore not a string", ONE(DOCKER_CFG, "{\"credsStore\":5}"),
+	  .registry = "reg.example", .want_rc = -1, .want_cat = ERROR_FORMAT,
+	  .want_msg = "auth file '/root/.docker/config.json': 'credsStore' "
+		      "is not a string" },
+	{ "credHelpers hit: auths of another type unread", ONE(DOCKER_CFG,
+	  "{\"credHelpers\":{\"reg.example\":\"good\"},\"auths\":\"x\","
+	  "\"credsStore\":5}"),
+	  .registry = "reg.example", .want_user = "reghelper",
+	  .want_pass = "hunter2-reg-helper",
+	  .want_source = "helper:docker-credential-good" },
+	{ "inline auths: credsStore of another type unread", ONE(DOCKER_CFG,
+	  "{\"auths\":{\"reg.example\":{\"auth\":\"@i:hunter-in@\"}},"
+	  "\"credsStore\":[]}"),
+	  .registry = "reg.example", .want_user = "i", .want_pass = "hunter-in",
+	  .want_source = "file:" DOCKER_CFG },
+	{ "credHelpers entry not a string: auths next", ONE(DOCKER_CFG,
+	  "{\"credHelpers\":{\"reg.example\":1},\"auths\":{\"reg.example\":"
+	  "{\"auth\":\"@i:hunter-in@\"}}}"),
+	  .registry = "reg.example", .want_user = "i", .want_pass = "hunter-in",
+	  .want_source = "file:" DOCKER_CFG },
+	{ "bad entry of another registry unread", ONE(DOCKER_CFG,
+	  "{\"auths\":{\"other.example\":{\"auth\":5},\"reg.example\":"
+	  "{\"auth\":\"@u:hunter-u@\"}}}"),
+	  .registry = "reg.example", .want_user = "u", .want_pass = "hunter-u",
+	  .want_source = "file:" DOCKER_CFG },
+	{ "empty namespace entry: the host's instead", ONE(DOCKER_CFG,
+	  "{\"auths\":{\"reg.example/team\":{},\"reg.example\":"
+	  "{\"auth\":\"@h:hunter-h@\"}}}"),
+	  .registry = "reg.example", .repository = "team/app",
+	  .want_user = "h", .want_pass = "hunter-h",
+	  .want_source = "file:" DOCKER_CFG },
 	/* malformed files */
 	{ "malformed JSON names line and column", ONE(DOCKER_CFG,
 	  "{\"auths\": {\n  \"reg.example\": {\n    \"auth\": \"hunter2-cut"),
