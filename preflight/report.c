@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "../platform/binfmt.h"
+#include "../platform/cpulevel.h"
 #include "../platform/host.h"
 #include "node.h"
 #include "check.h"
@@ -247,6 +248,28 @@ static json_t *jplatform(const struct platform *p)
 			 jstr(p->arch), "variant", jstr(p->variant));
 }
 
+/* The x86-64 level the checks use and where it came from ("" and null
+   when not known). */
+static const char *host_level(const struct host *h, int *level)
+{
+	*level = host_cpu_level_for(h, &h->platform);
+	if (!*level)
+		return "";
+	return cpulevel_from_variant(h->platform.variant) ? "--platform" :
+		h->cpu_level_source;
+}
+
+static void report_host_cpu_level(json_t *o, const struct host *h)
+{
+	int level;
+	const char *source = host_level(h, &level);
+
+	json_object_set_new(o, "cpu_level", level ?
+			    json_string(cpulevel_name(level)) : json_null());
+	json_object_set_new(o, "cpu_level_source", level ?
+			    json_string(source) : json_null());
+}
+
 static json_t *json_host(const struct host *h)
 {
 	json_t *o = jplatform(&h->platform);
@@ -256,6 +279,7 @@ static json_t *json_host(const struct host *h)
 	json_object_set_new(o, "page_size", json_integer(h->page_size));
 	json_object_set_new(o, "variant_source", jstr(h->variant_source));
 	json_object_set_new(o, "overridden", json_boolean(h->overridden));
+	report_host_cpu_level(o, h);
 	return o;
 }
 
@@ -403,6 +427,19 @@ int report_check_json(FILE *out, const struct host *host,
 	return dump(out, doc);
 }
 
+static void report_host_level_text(FILE *out, const struct host *h)
+{
+	int level;
+	const char *source = host_level(h, &level);
+
+	if (level)
+		fact(out, "cpu level:", "%s (from %s)", cpulevel_name(level),
+		     source);
+	else if (!strcmp(h->platform.arch, "amd64"))
+		fact(out, "cpu level:", "unknown (no CPUID and no cpuinfo "
+		     "flags line)");
+}
+
 void report_host_text(FILE *out, const struct host *h)
 {
 	char plat[PLATFORM_STRING_MAX];
@@ -417,6 +454,7 @@ void report_host_text(FILE *out, const struct host *h)
 	fact(out, "machine:", "%s (uname)", h->machine);
 	fact(out, "kernel:", "%s", h->kernel);
 	fact(out, "page size:", "%ld bytes", h->page_size);
+	report_host_level_text(out, h);
 }
 
 void report_node_text(FILE *out, const struct node *n)
