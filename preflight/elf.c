@@ -342,7 +342,9 @@ static int elf_read_note(const struct elf_reader *r, size_t at,
 {
 	uint64_t namesz = elf_read(r, at, 4), descsz = elf_read(r, at + 4, 4);
 	uint64_t type = elf_read(r, at + 8, 4);
-	uint64_t name_end = ELF_NOTE_HEADER + elf_align_up(namesz, align);
+	/* the descriptor, and the next note, start aligned (glibc's
+	   ELF_NOTE_DESC_OFFSET and ELF_NOTE_NEXT_OFFSET) */
+	uint64_t name_end = elf_align_up(ELF_NOTE_HEADER + namesz, align);
 	uint64_t room = r->len - at;
 
 	if (name_end > room || descsz > room - name_end)
@@ -351,7 +353,7 @@ static int elf_read_note(const struct elf_reader *r, size_t at,
 				 "the end of its segment", namesz, descsz);
 	*desc = at + (size_t)name_end;
 	*desc_len = (size_t)descsz;
-	*next = at + (size_t)(name_end + elf_align_up(descsz, align));
+	*next = at + (size_t)elf_align_up(name_end + descsz, align);
 	if (*next > r->len || *next <= at)
 		*next = r->len;
 	*property = type == ELF_NT_GNU_PROPERTY_TYPE_0 && namesz == 4 &&
