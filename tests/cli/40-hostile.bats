@@ -243,7 +243,7 @@ expect_no_control_bytes() {
 @test "index offering only linux/amd64/v3: fail as amd64, pass as v3" {
 	amd amd64-v3 1 FAIL
 	has amd64-v3 "fail:(no-matching-platform|cpu-level-too-low)" \
-		"offers amd64 only for x86-64-v3 \(linux/amd64/v3\)"
+		"offers amd64 only for x86-64-v3 and up \(linux/amd64/v3\)"
 	check_json 0 --platform linux/amd64/v3 "$(h amd64-v3)"
 	expect_verdict "$(h amd64-v3)" linux/amd64/v3 PASS
 	expect_jq "$(h amd64-v3)" linux/amd64/v3 .selected.platform.variant v3
