@@ -367,8 +367,8 @@ int elf_x86_isa_needed(const unsigned char *data, size_t len, int elf_class,
 {
 	struct elf_reader r = {data, len, len, elf_data == ELF_DATA2MSB, NULL};
 	uint64_t want = elf_class == ELF_CLASS64 ? 8 : 4;
-	size_t at = 0, desc, desc_len, next;
-	bool property;
+	size_t at = 0, desc = 0, desc_len = 0, next = 0;
+	bool property = false;
 	int count, ret;
 
 	*needed = 0;
