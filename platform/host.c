@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cpulevel.h"
 #include "preflight/buf.h"
 #include "preflight/error.h"
 #include "preflight/escape.h"
@@ -297,6 +298,50 @@ out:
 	return ret;
 }
 
+static bool host_root_given(const char *root)
+{
+	return root && root[0] && strcmp(root, "/");
+}
+
+/*
+ * An x86-64 node's level: from <root>/proc/cpuinfo when a root is given
+ * (the node's, not ours), else from CPUID, and from our own cpuinfo when
+ * CPUID cannot tell (a build for another machine).
+ */
+static int host_detect_level(struct host *out, const char *root,
+			     struct error *err)
+{
+	char *cpuinfo = NULL;
+
+	if (!host_root_given(root)) {
+		out->cpu_level = cpulevel_from_cpuid();
+		if (out->cpu_level) {
+			snprintf(out->cpu_level_source,
+				 sizeof(out->cpu_level_source), "cpuid");
+			return 0;
+		}
+	}
+	if (host_read_cpuinfo(root, &cpuinfo, err) < 0)
+		return -1;
+	out->cpu_level = cpuinfo ? cpulevel_from_cpuinfo(cpuinfo) : 0;
+	if (out->cpu_level)
+		snprintf(out->cpu_level_source, sizeof(out->cpu_level_source),
+			 "cpuinfo");
+	free(cpuinfo);
+	return 0;
+}
+
+int host_cpu_level_for(const struct host *h, const struct platform *node)
+{
+	int level;
+
+	if (strcmp(node->arch, "amd64"))
+		return 0;
+	level = cpulevel_from_variant(node->variant);
+	/* detected only when uname says x86_64: never another machine's */
+	return level ? level : h->cpu_level;
+}
+
 int host_detect(struct host *out, const char *root, struct error *err)
 {
 	struct utsname uts;
@@ -319,6 +364,9 @@ int host_detect(struct host *out, const char *root, struct error *err)
 		goto out;
 	if (host_platform_from_uname(uts.machine, cpuinfo, &out->platform,
 				     out->variant_source, err) < 0)
+		goto out;
+	if (!strcmp(out->platform.arch, "amd64") &&
+	    host_detect_level(out, root, err) < 0)
 		goto out;
 	ret = 0;
 out:

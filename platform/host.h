@@ -17,6 +17,8 @@ struct host {
 	char variant_source[32];    /* "uname", "cpuinfo", "implied", "" */
 	bool overridden;            /* platform came from --platform */
 	struct compat32 compat32;   /* 32-bit support: compat32_read() */
+	int cpu_level;              /* x86-64-vN of an amd64 node, 0 unknown */
+	char cpu_level_source[16];  /* "cpuid", "cpuinfo", "" */
 };
 
 /*
@@ -46,6 +48,14 @@ int host_platform_from_uname(const char *machine, const char *cpuinfo,
  * is then NULL. Exposed for tests.
  */
 int host_read_cpuinfo(const char *root, char **text, struct error *err);
+
+/*
+ * The x86-64 level to judge binaries against on a node of platform
+ * node: the variant of an amd64 --platform (linux/amd64/v2 is a v2
+ * node), else the level detected on this host; 0 when not known or not
+ * an amd64 node.
+ */
+int host_cpu_level_for(const struct host *h, const struct platform *node);
 
 /* The arm variant ("v5".."v8") from /proc/cpuinfo text, or "" if absent. */
 void host_arm_variant_from_cpuinfo(const char *cpuinfo, char *variant,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../platform/cpulevel.h"
 #include "../platform/host.h"
 #include "blob.h"
 #include "compatcheck.h"
@@ -205,22 +206,61 @@ static void record_offered(struct run *run)
 }
 
 /*
- * An index that offers amd64 only for a CPU level above the baseline
- * (amd64/v2..v4): whether the node takes it depends on its level, which
- * is not detected, so the answer is not known.
+ * The lowest x86-64 level among the index's amd64 entries when all of
+ * them name one above the baseline (amd64/v2..v4), for a node whose
+ * platform names none; 0 otherwise.
  */
-static bool needs_cpu_level(const struct run *run)
+static int offered_amd64_level(const struct run *run)
 {
 	const struct image_result *res = run->res;
+	int level, lowest = 0;
 	size_t i;
 
 	if (strcmp(res->node.arch, "amd64") || res->node.variant[0])
-		return false;
-	for (i = 0; i < res->offered_count; i++)
-		if (!strcmp(res->offered[i].platform.arch, "amd64") &&
-		    res->offered[i].platform.variant[0])
-			return true;
-	return false;
+		return 0;
+	for (i = 0; i < res->offered_count; i++) {
+		if (strcmp(res->offered[i].platform.arch, "amd64"))
+			continue;
+		level = cpulevel_from_variant(res->offered[i].platform.variant);
+		if (level > 1 && (!lowest || level < lowest))
+			lowest = level;
+	}
+	return lowest;
+}
+
+/*
+ * An index offering amd64 only for a higher CPU level. containerd's
+ * node platform (platforms.DefaultSpec) and CRI-O's (containers/image
+ * WantedPlatforms) carry no amd64 variant whatever the CPU, and both
+ * match variants exactly from there down: neither pulls it. On a CPU
+ * below that level nothing could run it anyway; say that first.
+ */
+static void no_match_cpu_level(struct run *run, int need, const char *list)
+{
+	struct image_result *res = run->res;
+	int have = host_cpu_level_for(run->opt->host, &res->node);
+
+	if (have && have < need) {
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "cpu-level-too-low",
+			     "the index offers amd64 only for %s and up (%s); "
+			     "this node's CPU is %s: no runtime pulls it here, "
+			     "and a program built for it fails with \"CPU ISA "
+			     "level is lower than required\" (glibc) or dies "
+			     "with \"Illegal instruction\"",
+			     cpulevel_name(need), list, cpulevel_name(have));
+		return;
+	}
+	findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+		     "no-matching-platform",
+		     "the index offers amd64 only for %s and up (%s); this "
+		     "node's CPU is %s, but containerd and CRI-O ask for "
+		     "plain linux/amd64 whatever the CPU and match variants "
+		     "exactly, so the pull fails with \"no match for platform "
+		     "in manifest\" (only an explicit platform such as "
+		     "--platform linux/amd64/v%d picks it)",
+		     cpulevel_name(need), list, have ? cpulevel_name(have) :
+		     "of an unknown level", need);
 }
 
 static void no_match(struct run *run)
@@ -238,14 +278,9 @@ static void no_match(struct run *run)
 		buf_append(&list, plat, strlen(plat), (size_t)-1, "list",
 			   NULL);
 	}
-	if (needs_cpu_level(run)) {
-		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
-			     "cpu-level-unknown",
-			     "the index offers amd64 only for a higher CPU "
-			     "level (%s); this node's level is not detected, "
-			     "so whether it runs is not known (check with "
-			     "--platform linux/amd64/vN)",
-			     list.len ? list.data : "none");
+	if (offered_amd64_level(run)) {
+		no_match_cpu_level(run, offered_amd64_level(run),
+				   list.len ? list.data : "none");
 		buf_release(&list);
 		return;
 	}
@@ -442,6 +477,43 @@ static int take_config(struct run *run)
 	return 0;
 }
 
+/*
+ * The platform chosen names an x86-64 level (an index entry, or a
+ * single manifest's config: amd64/v3) above the node's: its programs
+ * are built for instructions this CPU lacks.
+ */
+static void judge_selected_level(struct run *run)
+{
+	struct image_result *res = run->res;
+	const struct platform *p = &res->selected_platform;
+	int need, have;
+	char plat[PLATFORM_STRING_MAX];
+
+	if (!res->selected || strcmp(p->arch, "amd64") ||
+	    strcmp(res->node.arch, "amd64"))
+		return;
+	need = cpulevel_from_variant(p->variant);
+	have = host_cpu_level_for(run->opt->host, &res->node);
+	if (need <= 1 || (have && need <= have))
+		return;
+	platform_format(p, plat);
+	if (have)
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_FAIL,
+			     "cpu-level-too-low",
+			     "the image chosen is %s, built for %s; this "
+			     "node's CPU is %s: its programs fail with \"CPU "
+			     "ISA level is lower than required\" (glibc) or "
+			     "die with \"Illegal instruction\"", plat,
+			     cpulevel_name(need), cpulevel_name(have));
+	else
+		findings_add(&res->findings, SIGNAL_TAG, SEVERITY_WARN,
+			     "cpu-level-unverified",
+			     "the image chosen is %s, built for %s; this "
+			     "node's CPU level is not known, and on an older "
+			     "CPU its programs die with \"Illegal "
+			     "instruction\"", plat, cpulevel_name(need));
+}
+
 static void judge_config(struct run *run)
 {
 	struct image_result *res = run->res;
@@ -454,6 +526,7 @@ static void judge_config(struct run *run)
 	config_check_platform(&res->config_platform,
 			      single ? NULL : &res->selected_platform,
 			      &res->node, run->opt->rules, &res->findings);
+	judge_selected_level(run);
 	findings_mark_checked(&res->findings, SIGNAL_TAG);
 	findings_mark_checked(&res->findings, SIGNAL_CONFIG);
 }
@@ -551,7 +624,9 @@ static void take_entrypoint(struct run *run)
 	fs = imagefs_new(layers, m->layer_count, opener);
 	error_init(&err);
 	if (entrypoint_inspect(fs, layers, &run->cfg, &res->node,
-			       run->opt->host->page_size, run->opt->binfmt,
+			       run->opt->host->page_size,
+			       host_cpu_level_for(run->opt->host, &res->node),
+			       run->opt->binfmt,
 			       &res->entry, &res->findings, &err) < 0)
 		layer_finding(run, &err);
 	else

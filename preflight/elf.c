@@ -20,6 +20,8 @@
 /* ELF gABI, "Program Header": segment types. */
 #define ELF_PT_LOAD 1
 #define ELF_PT_INTERP 3
+#define ELF_PT_NOTE 4
+#define ELF_PT_GNU_PROPERTY 0x6474e553
 /* Linux binfmt_elf refuses a PT_INTERP shorter than one byte and a NUL. */
 #define ELF_INTERP_MIN 2
 
@@ -133,6 +135,10 @@ static int elf_read_header(const struct elf_reader *r, struct elf_info *out,
 	out->entry = elf_read(r, l->e_entry, l->word);
 	out->flags = (uint32_t)elf_read(r, l->e_flags, 4);
 	out->phnum = (uint16_t)elf_read(r, l->e_phnum, 2);
+	/* e_shoff, e_shentsize, e_shnum: the kernel ignores them */
+	out->shoff = elf_read(r, l->word == 8 ? 40 : 32, l->word);
+	out->shentsize = (uint16_t)elf_read(r, l->word == 8 ? 58 : 46, 2);
+	out->shnum = (uint16_t)elf_read(r, l->word == 8 ? 60 : 48, 2);
 	return 0;
 }
 
@@ -219,6 +225,15 @@ static int elf_read_phdr(const struct elf_reader *r, size_t at,
 
 	if (type == ELF_PT_LOAD)
 		elf_note_load(elf_read(r, at + l->p_align, l->word), out);
+	if ((type == ELF_PT_NOTE || type == ELF_PT_GNU_PROPERTY) &&
+	    out->note_count < ELF_NOTE_SEGMENTS_MAX) {
+		struct elf_segment *n = &out->notes[out->note_count++];
+
+		n->offset = elf_read(r, at + l->p_offset, l->word);
+		n->size = elf_read(r, at + l->p_filesz, l->word);
+		n->align = elf_read(r, at + l->p_align, l->word);
+		n->property = type == ELF_PT_GNU_PROPERTY;
+	}
 	/* Linux binfmt_elf uses the first PT_INTERP and ignores the rest. */
 	if (type == ELF_PT_INTERP && !out->has_interp)
 		return elf_read_interp(
@@ -269,6 +284,296 @@ int elf_parse(const unsigned char *data, size_t len, uint64_t file_size,
 	    elf_check_phdr_table(&r, out->phnum, &phoff, err))
 		return -1;
 	return elf_walk_phdrs(&r, phoff, out, err);
+}
+
+/* --- GNU property notes (gABI "Note Section"; x86-64 psABI) --- */
+
+/* NT_GNU_PROPERTY_TYPE_0 and GNU_PROPERTY_X86_ISA_1_NEEDED. */
+#define ELF_NT_GNU_PROPERTY_TYPE_0 5
+#define ELF_GNU_PROPERTY_X86_ISA_1_NEEDED 0xc0008002u
+/* A note header: namesz, descsz, type, 4 bytes each in both classes. */
+#define ELF_NOTE_HEADER 12
+
+static uint64_t elf_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+/*
+ * The properties of one NT_GNU_PROPERTY_TYPE_0 descriptor: pr_type,
+ * pr_datasz, then pr_data padded to the note's alignment.
+ */
+static int elf_walk_properties(const struct elf_reader *r, size_t at,
+			       size_t end, uint64_t align, uint32_t *needed,
+			       struct error *err)
+{
+	int count;
+
+	for (count = 0; at < end && count < ELF_NOTES_MAX; count++) {
+		uint64_t type, datasz;
+
+		if (end - at < 8)
+			return error_set(err, ERROR_FORMAT,
+					 "GNU property header past the end "
+					 "of its note");
+		type = elf_read(r, at, 4);
+		datasz = elf_read(r, at + 4, 4);
+		at += 8;
+		if (datasz > end - at)
+			return error_set(err, ERROR_FORMAT,
+					 "GNU property of %" PRIu64 " bytes "
+					 "past the end of its note", datasz);
+		if (type == ELF_GNU_PROPERTY_X86_ISA_1_NEEDED && datasz == 4) {
+			*needed = (uint32_t)elf_read(r, at, 4);
+			return 1;
+		}
+		datasz = elf_align_up(datasz, align);
+		if (datasz > end - at)
+			break;   /* the last property's padding may be cut */
+		at += (size_t)datasz;
+	}
+	return 0;
+}
+
+/* One note at data[at..]: its sizes, and whether it is GNU's type 0. */
+static int elf_read_note(const struct elf_reader *r, size_t at,
+			 uint64_t align, size_t *desc, size_t *desc_len,
+			 size_t *next, bool *property, struct error *err)
+{
+	uint64_t namesz = elf_read(r, at, 4), descsz = elf_read(r, at + 4, 4);
+	uint64_t type = elf_read(r, at + 8, 4);
+	/* the descriptor, and the next note, start aligned (glibc's
+	   ELF_NOTE_DESC_OFFSET and ELF_NOTE_NEXT_OFFSET) */
+	uint64_t name_end = elf_align_up(ELF_NOTE_HEADER + namesz, align);
+	uint64_t room = r->len - at;
+
+	if (name_end > room || descsz > room - name_end)
+		return error_set(err, ERROR_FORMAT,
+				 "note of %" PRIu64 "+%" PRIu64 " bytes past "
+				 "the end of its segment", namesz, descsz);
+	*desc = at + (size_t)name_end;
+	*desc_len = (size_t)descsz;
+	*next = at + (size_t)elf_align_up(name_end + descsz, align);
+	if (*next > r->len || *next <= at)
+		*next = r->len;
+	*property = type == ELF_NT_GNU_PROPERTY_TYPE_0 && namesz == 4 &&
+		    !memcmp(r->data + at + ELF_NOTE_HEADER, "GNU", 4);
+	return 0;
+}
+
+int elf_x86_isa_needed(const unsigned char *data, size_t len, int elf_class,
+		       int elf_data, uint64_t align, uint32_t *needed,
+		       struct error *err)
+{
+	struct elf_reader r = {data, len, len, elf_data == ELF_DATA2MSB, NULL};
+	uint64_t want = elf_class == ELF_CLASS64 ? 8 : 4;
+	size_t at = 0, desc = 0, desc_len = 0, next = 0;
+	bool property = false;
+	int count, ret;
+
+	*needed = 0;
+	/* gABI: notes are 4-byte aligned, GNU properties 8 in ELF64 */
+	if (align != 8)
+		align = 4;
+	for (count = 0; len - at >= ELF_NOTE_HEADER && count < ELF_NOTES_MAX;
+	     count++) {
+		if (elf_read_note(&r, at, align, &desc, &desc_len, &next,
+				  &property, err) < 0)
+			return -1;
+		if (property && align == want) {
+			ret = elf_walk_properties(&r, desc, desc + desc_len,
+						  align, needed, err);
+			if (ret != 0)
+				return ret;
+		}
+		at = next;
+	}
+	return 0;
+}
+
+int elf_x86_isa_level(uint32_t needed)
+{
+	if (needed & ELF_X86_ISA_V4)
+		return 4;
+	if (needed & ELF_X86_ISA_V3)
+		return 3;
+	if (needed & ELF_X86_ISA_V2)
+		return 2;
+	return needed & ELF_X86_ISA_BASELINE ? 1 : 0;
+}
+
+/* --- section headers (gABI "Sections") --- */
+
+int elf_section_find(const unsigned char *table, size_t len,
+		     const struct elf_info *e, uint32_t type,
+		     uint64_t *offset, uint64_t *size)
+{
+	struct elf_reader r = {table, len, len, e->elf_data == ELF_DATA2MSB,
+			       NULL};
+	bool wide = e->elf_class == ELF_CLASS64;
+	size_t entsize = wide ? 64 : 40, at;
+	uint16_t i;
+
+	if (e->shentsize != entsize)
+		return 0;
+	for (i = 0; i < e->shnum; i++) {
+		at = (size_t)i * entsize;
+		if (at > len || entsize > len - at)
+			return 0;
+		if (elf_read(&r, at + 4, 4) != type)
+			continue;
+		*offset = elf_read(&r, at + (wide ? 24 : 16), wide ? 8 : 4);
+		*size = elf_read(&r, at + (wide ? 32 : 20), wide ? 8 : 4);
+		return 1;
+	}
+	return 0;
+}
+
+/* --- ARM build attributes (ARM IHI 0045, "Addenda to the ELF ABI") --- */
+
+/* Tags of the attributes we keep, and of Tag_File. */
+#define ELF_ARM_TAG_FILE 1
+#define ELF_ARM_TAG_CPU_RAW_NAME 4
+#define ELF_ARM_TAG_CPU_NAME 5
+#define ELF_ARM_TAG_CPU_ARCH 6
+#define ELF_ARM_TAG_CPU_ARCH_PROFILE 7
+#define ELF_ARM_TAG_ABI_VFP_ARGS 28
+#define ELF_ARM_TAG_COMPATIBILITY 32
+#define ELF_ARM_TAG_ALSO_COMPATIBLE_WITH 65
+#define ELF_ARM_TAG_CONFORMANCE 67
+/* A ULEB128 longer than this many bytes does not fit our values. */
+#define ELF_ULEB_BYTES_MAX 5
+
+/* A ULEB128 at data[*at..end); -1 when cut or too long. */
+static int elf_uleb(const unsigned char *data, size_t *at, size_t end,
+		    uint32_t *value)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < ELF_ULEB_BYTES_MAX && *at < end; i++) {
+		unsigned char b = data[(*at)++];
+
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			*value = (uint32_t)v;
+			return v > UINT32_MAX ? -1 : 0;
+		}
+	}
+	return -1;
+}
+
+/* Skip a NUL-terminated string at data[*at..end); -1 when cut. */
+static int elf_skip_string(const unsigned char *data, size_t *at, size_t end)
+{
+	const unsigned char *nul = memchr(data + *at, 0, end - *at);
+
+	if (!nul)
+		return -1;
+	*at = (size_t)(nul - data) + 1;
+	return 0;
+}
+
+/* Tags that take a string: the named ones and, above 32, odd numbers. */
+static bool elf_arm_tag_is_string(uint32_t tag)
+{
+	if (tag == ELF_ARM_TAG_CPU_RAW_NAME || tag == ELF_ARM_TAG_CPU_NAME ||
+	    tag == ELF_ARM_TAG_ALSO_COMPATIBLE_WITH ||
+	    tag == ELF_ARM_TAG_CONFORMANCE)
+		return true;
+	return tag > ELF_ARM_TAG_COMPATIBILITY && (tag & 1);
+}
+
+/* The attributes of one Tag_File sub-subsection, data[at..end). */
+static int elf_arm_file_attrs(const unsigned char *data, size_t at,
+			      size_t end, struct elf_arm_attrs *out)
+{
+	uint32_t tag, value;
+
+	while (at < end) {
+		if (elf_uleb(data, &at, end, &tag) < 0)
+			return -1;
+		if (elf_arm_tag_is_string(tag)) {
+			if (elf_skip_string(data, &at, end) < 0)
+				return -1;
+			continue;
+		}
+		if (elf_uleb(data, &at, end, &value) < 0)
+			return -1;
+		if (tag == ELF_ARM_TAG_COMPATIBILITY &&
+		    elf_skip_string(data, &at, end) < 0)
+			return -1;
+		if (tag == ELF_ARM_TAG_CPU_ARCH)
+			out->cpu_arch = (int)value;
+		else if (tag == ELF_ARM_TAG_CPU_ARCH_PROFILE)
+			out->cpu_arch_profile = (int)value;
+		else if (tag == ELF_ARM_TAG_ABI_VFP_ARGS)
+			out->vfp_args = (int)value;
+	}
+	return 0;
+}
+
+/* The "aeabi" subsection's body data[at..end): sub-subsections, each a
+   tag, a 4-byte size counting tag and size, then its attributes. */
+static int elf_arm_aeabi(const struct elf_reader *r, size_t at, size_t end,
+			 struct elf_arm_attrs *out, struct error *err)
+{
+	while (at < end) {
+		size_t start = at;
+		uint32_t tag;
+		uint64_t size;
+
+		if (elf_uleb(r->data, &at, end, &tag) < 0 || end - at < 4)
+			return error_set(err, ERROR_FORMAT,
+					 "ARM attributes: truncated tag");
+		size = elf_read(r, at, 4);
+		at += 4;
+		if (size < at - start || size > end - start)
+			return error_set(err, ERROR_FORMAT,
+					 "ARM attributes: a %" PRIu64 "-byte "
+					 "block in %zu bytes", size,
+					 end - start);
+		if (tag == ELF_ARM_TAG_FILE &&
+		    elf_arm_file_attrs(r->data, at, start + (size_t)size,
+				       out) < 0)
+			return error_set(err, ERROR_FORMAT,
+					 "ARM attributes: a file attribute "
+					 "runs past its block");
+		at = start + (size_t)size;
+	}
+	return 0;
+}
+
+int elf_arm_attributes(const unsigned char *data, size_t len, int elf_data,
+		       struct elf_arm_attrs *out, struct error *err)
+{
+	struct elf_reader r = {data, len, len, elf_data == ELF_DATA2MSB, NULL};
+	size_t at = 1, name_end;
+	uint64_t size;
+
+	out->cpu_arch = out->cpu_arch_profile = out->vfp_args = -1;
+	if (len < 1 || data[0] != 'A')
+		return error_set(err, ERROR_FORMAT,
+				 "ARM attributes: format version is not 'A'");
+	while (len - at >= 4) {
+		size = elf_read(&r, at, 4);
+		if (size < 5 || size > len - at)
+			return error_set(err, ERROR_FORMAT,
+					 "ARM attributes: a %" PRIu64 "-byte "
+					 "subsection in %zu bytes", size,
+					 len - at);
+		name_end = at + 4;
+		if (elf_skip_string(data, &name_end, at + (size_t)size) < 0)
+			return error_set(err, ERROR_FORMAT,
+					 "ARM attributes: vendor name not "
+					 "terminated");
+		if (!strcmp((const char *)data + at + 4, "aeabi") &&
+		    elf_arm_aeabi(&r, name_end, at + (size_t)size, out,
+				  err) < 0)
+			return -1;
+		at += (size_t)size;
+	}
+	return 0;
 }
 
 const char *elf_machine_name(uint16_t machine)

@@ -12,6 +12,7 @@
 #include "allocator.h"
 #include "buf.h"
 #include "check.h"
+#include "cpucheck.h"
 #include "elf.h"
 #include "error.h"
 #include "escape.h"
@@ -228,6 +229,7 @@ struct inspect_ctx {
 	const struct image_config *cfg;
 	const struct platform *node;
 	long page_size;
+	int cpu_level;                      /* x86-64-vN, 0: not known */
 	const struct binfmt_list *binfmt;   /* NULL: none */
 	struct entry_facts *facts;
 	struct findings *f;
@@ -578,9 +580,30 @@ static int report_missing_loader(struct inspect_ctx *c, const char *what,
  * PT_INTERP in the image: otherwise execve fails with ENOENT, "no such
  * file or directory" for a file that exists.
  */
+/* The loader's own header, for what the program needs of it (NULL when
+   it cannot be parsed: the loader's inspection says why). */
+static int judge_loader_abi(struct inspect_ctx *c, const char *what,
+			    const char *path, const struct elf_info *elf,
+			    const struct imagefs_file *pfile,
+			    const char *interp,
+			    const struct imagefs_file *lfile,
+			    struct error *err)
+{
+	struct elf_info loader;
+	struct error perr;
+	bool ok;
+
+	error_init(&perr);
+	ok = elf_parse(lfile->head, lfile->head_len, (uint64_t)lfile->size,
+		       &loader, &perr) == 0;
+	return cpucheck_float_abi(c->fs, pfile, elf, what, path, interp,
+				  ok ? &loader : NULL, c->f, err);
+}
+
 static int inspect_loader(struct inspect_ctx *c, const char *what,
 			  const char *path, const struct elf_info *elf,
-			  int depth, struct error *err)
+			  const struct imagefs_file *pfile, int depth,
+			  struct error *err)
 {
 	struct imagefs_file file = { 0 };
 	char *interp;
@@ -628,6 +651,9 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 			     "%s '%s' names '%s' as its program interpreter, "
 			     "which is not an ELF file: the kernel refuses it",
 			     what, path, interp);
+	else if (judge_loader_abi(c, what, path, elf, pfile, interp, &file,
+				  err) < 0)
+		ret = -1;
 	else
 		ret = inspect_file(c, "program interpreter", interp, &file,
 				   depth + 1, err);
@@ -697,7 +723,10 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 	if (depth == 0 && allocator_inspect(c->fs, file, path, &elf, c->node,
 					    c->page_size, c->f, err) < 0)
 		return -1;
-	return inspect_loader(c, what, path, &elf, depth, err);
+	if (cpucheck_binary(c->fs, file, &elf, c->node, c->cpu_level, what,
+			    path, c->f, err) < 0)
+		return -1;
+	return inspect_loader(c, what, path, &elf, file, depth, err);
 }
 
 /* Locate argv[0]: a bare name through PATH, else relative to WorkingDir. */
@@ -732,12 +761,12 @@ static int locate(struct inspect_ctx *c, struct imagefs_file *file,
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
 		       const struct platform *node, long page_size,
-		       const struct binfmt_list *binfmt,
+		       int cpu_level, const struct binfmt_list *binfmt,
 		       struct entry_facts *out, struct findings *f,
 		       struct error *err)
 {
-	struct inspect_ctx c = { fs, layers, cfg, node, page_size, binfmt,
-				 out, f };
+	struct inspect_ctx c = { fs, layers, cfg, node, page_size, cpu_level,
+				 binfmt, out, f };
 	struct imagefs_file file = { 0 };
 	int ret;
 

@@ -33,15 +33,16 @@ size_t entrypoint_argv(const struct image_config *cfg,
 /*
  * Find argv[0] in the image (the image's PATH for a bare name, WorkingDir
  * for a relative path) and judge it for a node of platform node whose
- * kernel has pages of page_size bytes (0: not judged) and whose
- * binfmt_misc registers the emulators in binfmt (NULL: none). Adds
+ * kernel has pages of page_size bytes (0: not judged), whose CPU is
+ * x86-64-v<cpu_level> (0: not known) and whose binfmt_misc registers
+ * the emulators in binfmt (NULL: none). Adds
  * SIGNAL_BINARY findings. Returns -1 only when the layers could not be
  * read (err says why); everything the image itself decides is a finding.
  */
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
 		       const struct platform *node, long page_size,
-		       const struct binfmt_list *binfmt,
+		       int cpu_level, const struct binfmt_list *binfmt,
 		       struct entry_facts *out, struct findings *f,
 		       struct error *err);
 

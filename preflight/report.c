@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "../platform/binfmt.h"
+#include "../platform/cpulevel.h"
 #include "../platform/host.h"
 #include "node.h"
 #include "check.h"
@@ -261,6 +262,28 @@ static json_t *json_compat32(const struct host *h)
 			 j.source, "reason", j.reason);
 }
 
+/* The x86-64 level the checks use and where it came from ("" and null
+   when not known). */
+static const char *host_level(const struct host *h, int *level)
+{
+	*level = host_cpu_level_for(h, &h->platform);
+	if (!*level)
+		return "";
+	return cpulevel_from_variant(h->platform.variant) ? "--platform" :
+		h->cpu_level_source;
+}
+
+static void report_host_cpu_level(json_t *o, const struct host *h)
+{
+	int level;
+	const char *source = host_level(h, &level);
+
+	json_object_set_new(o, "cpu_level", level ?
+			    json_string(cpulevel_name(level)) : json_null());
+	json_object_set_new(o, "cpu_level_source", level ?
+			    json_string(source) : json_null());
+}
+
 static json_t *json_host(const struct host *h)
 {
 	json_t *o = jplatform(&h->platform);
@@ -271,6 +294,7 @@ static json_t *json_host(const struct host *h)
 	json_object_set_new(o, "variant_source", jstr(h->variant_source));
 	json_object_set_new(o, "overridden", json_boolean(h->overridden));
 	json_object_set_new(o, "compat32", json_compat32(h));
+	report_host_cpu_level(o, h);
 	return o;
 }
 
@@ -572,6 +596,19 @@ int report_inspect_json(FILE *out, const struct host *host,
 				   o));
 }
 
+static void report_host_level_text(FILE *out, const struct host *h)
+{
+	int level;
+	const char *source = host_level(h, &level);
+
+	if (level)
+		fact(out, "cpu level:", "%s (from %s)", cpulevel_name(level),
+		     source);
+	else if (!strcmp(h->platform.arch, "amd64"))
+		fact(out, "cpu level:", "unknown (no CPUID and no cpuinfo "
+		     "flags line)");
+}
+
 void report_host_text(FILE *out, const struct host *h)
 {
 	struct compat32_judgment j;
@@ -591,6 +628,7 @@ void report_host_text(FILE *out, const struct host *h)
 	if (j.answer != COMPAT32_NOT_APPLICABLE)
 		fact(out, "32-bit:", "%s (%s%s%s)", compat32_answer_name(j.answer),
 		     j.source, j.source[0] ? ": " : "", j.reason);
+	report_host_level_text(out, h);
 }
 
 void report_node_text(FILE *out, const struct node *n)

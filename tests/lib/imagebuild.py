@@ -121,8 +121,38 @@ def parse_platform(text):
 # ---------------------------------------------------------------- ELF
 
 
+def gnu_property_note(cls, bo, isa_needed):
+    """A NT_GNU_PROPERTY_TYPE_0 note holding GNU_PROPERTY_X86_ISA_1_NEEDED
+    (x86-64 psABI), aligned to 8 bytes in ELF64 and 4 in ELF32."""
+    al = 8 if cls == 64 else 4
+    prop = struct.pack(bo + "III", 0xc0008002, 4, isa_needed)
+    prop += bytes(-len(prop) % al)
+    note = struct.pack(bo + "III", 4, len(prop), 5) + b"GNU\0"
+    note += bytes(-len(note) % al)
+    return note + prop
+
+
+def arm_attributes(attrs):
+    """An .ARM.attributes section: format 'A', one "aeabi" subsection with
+    one Tag_File block of integer attributes ({tag: value}), each a
+    ULEB128 tag and a ULEB128 value."""
+    def uleb(v):
+        out = bytearray()
+        while True:
+            b = v & 0x7f
+            v >>= 7
+            out.append(b | (0x80 if v else 0))
+            if not v:
+                return bytes(out)
+    body = b"".join(uleb(t) + uleb(v) for t, v in attrs.items())
+    block = b"\x01" + struct.pack("<I", 5 + len(body)) + body
+    sub = b"aeabi\0" + block
+    return b"A" + struct.pack("<I", 4 + len(sub)) + sub
+
+
 def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
-        align=0x1000, flags=None, osabi=0, pad=256, arch=None):
+        align=0x1000, flags=None, osabi=0, pad=256, arch=None,
+        isa_needed=None, arm_attrs=None):
     """Return a small, valid-looking ELF image.
 
     cls: 32 or 64; endian: "little" or "big"; machine: e_machine;
@@ -131,7 +161,11 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     and machine (explicit cls/endian still win).  Layout (System V gABI,
     chapter 4 and 5): ELF header, program headers (PT_INTERP if any, one
     PT_LOAD covering the file, PT_GNU_STACK), the interpreter string, then
-    `pad` bytes of filler code.
+    `pad` bytes of filler code.  isa_needed (a bit mask: 1 baseline, 2
+    v2, 4 v3, 8 v4) adds a GNU property note after the code, named by a
+    PT_NOTE and a PT_GNU_PROPERTY; arm_attrs ({Tag: value}, e.g. {6: 10}
+    for Tag_CPU_arch v7) adds an .ARM.attributes section and a section
+    header table (null section, then it) at the end.
     """
     if arch is not None:
         acls, aend, machine = ARCH_ELF[arch]
@@ -144,10 +178,24 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     bo = "<" if endian == "little" else ">"
     ehsize, phentsize = (64, 56) if cls == 64 else (52, 32)
     interp_b = interp.encode() + b"\0" if interp else b""
-    phnum = 2 + (1 if interp else 0)
+    phnum = 2 + (1 if interp else 0) + (2 if isa_needed is not None else 0)
     interp_off = ehsize + phnum * phentsize
     code_off = (interp_off + len(interp_b) + 15) & ~15
-    total = code_off + pad
+    tail = bytearray()
+    note_off = code_off + pad
+    if isa_needed is not None:
+        tail += gnu_property_note(cls, bo, isa_needed)
+    shoff = shnum = 0
+    if arm_attrs is not None:
+        attr_off = note_off + len(tail)
+        attr = arm_attributes(arm_attrs)
+        tail += attr + bytes(-len(attr) % 4)
+        shoff, shnum = note_off + len(tail), 2
+        shent = "IIIIIIIIII" if cls == 32 else "IIQQQQIIQQ"
+        tail += struct.pack(bo + shent, *([0] * 10))
+        tail += struct.pack(bo + shent, 0, 0x70000003, 0, 0, attr_off,
+                            len(attr), 0, 0, 1, 0)
+    total = code_off + pad + len(tail)
     base = 0x400000 if etype == "EXEC" else 0
     ety = {"EXEC": 2, "DYN": 3, "REL": 1, "CORE": 4}[etype]
     if flags is None:
@@ -159,6 +207,11 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     if interp:
         phdrs.append((3, 4, interp_off, base + interp_off, len(interp_b), 1))
     phdrs.append((1, 5, 0, base, total, align))           # PT_LOAD R+X
+    if isa_needed is not None:
+        nlen = len(gnu_property_note(cls, bo, isa_needed))
+        nal = 8 if cls == 64 else 4
+        phdrs.append((4, 4, note_off, base + note_off, nlen, nal))
+        phdrs.append((0x6474E553, 4, note_off, base + note_off, nlen, nal))
     phdrs.append((0x6474E551, 6, 0, 0, 0, 16))            # PT_GNU_STACK RW
     out = bytearray()
     ident = b"\x7fELF" + bytes([1 if cls == 32 else 2,
@@ -167,12 +220,12 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     entry = base + code_off
     if cls == 64:
         out += struct.pack(bo + "HHIQQQIHHHHHH", ety, machine, 1, entry,
-                           ehsize, 0, flags, ehsize, phentsize, phnum,
-                           64, 0, 0)
+                           ehsize, shoff, flags, ehsize, phentsize, phnum,
+                           64, shnum, 0)
     else:
         out += struct.pack(bo + "HHIIIIIHHHHHH", ety, machine, 1, entry,
-                           ehsize, 0, flags, ehsize, phentsize, phnum,
-                           40, 0, 0)
+                           ehsize, shoff, flags, ehsize, phentsize, phnum,
+                           40, shnum, 0)
     for ptype, pflags, off, vaddr, size, pal in phdrs:
         if cls == 64:
             out += struct.pack(bo + "IIQQQQQQ", ptype, pflags, off, vaddr,
@@ -184,6 +237,7 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     out += bytes(code_off - len(out))
     filler = b"\x90\x0f\x0b\xcc" * (pad // 4 + 1)   # nop, ud2, int3
     out += filler[:pad]
+    out += tail
     assert len(out) == total
     return bytes(out)
 
