@@ -8,6 +8,10 @@
 # Needs: dpkg-dev, debhelper, bash-completion, lintian and the -dev
 # packages of debian/control (sh tests/deps.sh installs them).
 set -eu
+# A caller's make (make check, make deb) passes its variables, such as
+# BUILD=build/san SANITIZE=1, down through MAKEFLAGS: the package must
+# be built with its own settings only.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: build-deb.sh OUTDIR}

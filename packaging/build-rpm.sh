@@ -8,6 +8,10 @@
 # packages that dpkg does not know: RPM_NODEPS=1 adds --nodeps, and the
 # Debian -dev packages stand in for them.
 set -eu
+# A caller's make (make check, make deb) passes its variables, such as
+# BUILD=build/san SANITIZE=1, down through MAKEFLAGS: the package must
+# be built with its own settings only.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: build-rpm.sh OUTDIR}
