@@ -40,6 +40,9 @@ endif
 endif
 ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags $(LIBS) 2>/dev/null)
 LDLIBS := $(shell $(PKG_CONFIG) --libs $(LIBS) 2>/dev/null) -pthread
+# --version names the libyaml it was built with; its header does not.
+$(BUILD)/preflight/version.o: ALL_CFLAGS += -DPREFLIGHT_YAML_BUILT='"$(shell \
+	$(PKG_CONFIG) --modversion yaml-0.1 2>/dev/null)"'
 
 LIB_SRCS := $(filter-out preflight/main.c,$(wildcard preflight/*.c)) \
 	$(wildcard platform/*.c)
@@ -86,9 +89,8 @@ check-style:
 demo: all
 	@sh tests/demo/run.sh $(BUILD)/image-preflight
 
-install: $(BUILD)/image-preflight
-	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 $(BUILD)/image-preflight $(DESTDIR)$(BINDIR)/
+# install, uninstall and the packages: packaging/
+include packaging/install.mk
 
 clean:
 	rm -rf build

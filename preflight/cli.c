@@ -30,6 +30,7 @@
 #include "offline.h"
 #include "registry.h"
 #include "report.h"
+#include "version.h"
 
 /* Most --platform, --insecure-registry and --entrypoint options. */
 #define CLI_LIST_MAX 64
@@ -1250,7 +1251,7 @@ static int dispatch(struct cli *c, int argc, char **argv)
 	const struct command *cmd;
 
 	if (c->version) {
-		printf("image-preflight %s\n", PREFLIGHT_VERSION);
+		version_print(stdout);
 		return EXIT_PASS;
 	}
 	if (argc == 0 && !c->help) {

@@ -314,12 +314,12 @@ ref() {
 	expect_grep help "^  -q, --quiet +$q\$" "$PF_OUT"
 }
 
-@test "--version: name and the VERSION file, exit 0" {
+@test "--version: name and the VERSION file on the first line, exit 0" {
 	local v
 	v=$(cat "$BATS_TEST_DIRNAME/../../VERSION")
 	pf --version
 	expect_status 0
-	[ "$(cat "$PF_OUT")" = "image-preflight $v" ] || {
+	[ "$(head -n 1 "$PF_OUT")" = "image-preflight $v" ] || {
 		pf_dump
 		return 1
 	}
