@@ -6,7 +6,7 @@ set -u
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
 libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats libyaml-dev
 docker-registry apache2-utils openssl python3 ca-certificates curl jq
-clang-format"
+clang-format cloud-init python3-yaml"
 
 missing=""
 for p in $PKGS; do
