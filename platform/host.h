@@ -15,6 +15,12 @@ struct host {
 	long page_size;             /* bytes, from the running kernel */
 	char variant_source[32];    /* "uname", "cpuinfo", "implied", "" */
 	bool overridden;            /* platform came from --platform */
+	/*
+	 * The family ("x86") of the machine we really run on when
+	 * /proc/cpuinfo is not uname's: a user-mode emulator (qemu-user)
+	 * runs us. "" otherwise, and always with a --root.
+	 */
+	char emulated_on[16];
 };
 
 /*

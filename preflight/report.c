@@ -256,6 +256,8 @@ static json_t *json_host(const struct host *h)
 	json_object_set_new(o, "page_size", json_integer(h->page_size));
 	json_object_set_new(o, "variant_source", jstr(h->variant_source));
 	json_object_set_new(o, "overridden", json_boolean(h->overridden));
+	json_object_set_new(o, "emulated_on", *h->emulated_on ?
+			    jstr(h->emulated_on) : json_null());
 	return o;
 }
 
@@ -571,6 +573,11 @@ void report_host_text(FILE *out, const struct host *h)
 	fact(out, "machine:", "%s (uname)", h->machine);
 	fact(out, "kernel:", "%s", h->kernel);
 	fact(out, "page size:", "%ld bytes", h->page_size);
+	if (*h->emulated_on)
+		fact(out, "emulated:", "yes: /proc/cpuinfo is from %s "
+		     "hardware, not %s (a user-mode emulator such as "
+		     "qemu-user runs this); the page size and binfmt_misc are "
+		     "that machine's", h->emulated_on, h->machine);
 }
 
 void report_node_text(FILE *out, const struct node *n)
