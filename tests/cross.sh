@@ -9,21 +9,23 @@
 # (apt), and for each Debian release architecture a sysroot of the
 # libraries' -dev packages for that architecture, downloaded with apt
 # and unpacked, never installed, under $CROSS_ROOT/ARCH (default
-# build/cross/root). `dpkg --add-architecture` and one `apt-get update`
-# happen only when an architecture is new to apt. riscv64 is not in
-# bookworm: its libraries are built from Debian's source packages by
-# tests/lib/crossdeps.sh, once, into $CROSS_ROOT/riscv64.
+# ~/.cache/image-preflight/cross, kept across clones and CI runs; it is
+# unpacked again when apt resolves other versions). `dpkg
+# --add-architecture` and one `apt-get update` happen only when an
+# architecture is new to apt. riscv64 is not in bookworm: its libraries
+# are built from Debian's source packages by tests/lib/crossdeps.sh,
+# once, into $CROSS_ROOT/riscv64 (remove it to build them again).
 #
 # Prints one line per architecture built, for running it under qemu-user:
 #   ARCH BINARY QEMU PREFIX UNAME
 # e.g. "arm64 build/cross/arm64/image-preflight qemu-aarch64-static
-# build/cross/root/arm64 aarch64". Exits 1 when any architecture failed,
+# $CROSS_ROOT/arm64 aarch64". Exits 1 when any architecture failed,
 # after trying all of them.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
 CROSS_ALL="arm64 armhf ppc64el s390x riscv64"
-CROSS_ROOT=${CROSS_ROOT:-build/cross/root}
+CROSS_ROOT=${CROSS_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/image-preflight/cross}
 # The -dev packages the Makefile's LIBS come from.
 CROSS_DEV_PKGS="libcurl4-openssl-dev libjansson-dev libarchive-dev
 libssl-dev libyaml-dev"
@@ -122,11 +124,9 @@ sysroot_fix_links() {
 }
 
 # sysroot_debian ARCH DIR: unpack the -dev packages for ARCH, and every
-# library they need, under DIR (once; DIR/.done marks it complete).
+# library they need, under DIR; DIR/.done lists the packages, and while
+# apt resolves the same versions nothing is done again.
 sysroot_debian() {
-	[ -f "$2/.done" ] && return 0
-	rm -rf "$2" "$2.debs"
-	mkdir -p "$2.debs" || return 1
 	# shellcheck disable=SC2086
 	apt_for "$1" install -s --no-install-recommends $CROSS_DEV_PKGS \
 		>"$log" 2>&1
@@ -136,6 +136,9 @@ sysroot_debian() {
 		warn "error: apt cannot resolve the $1 libraries"
 		return 1
 	fi
+	[ "$(cat "$2/.done" 2>/dev/null)" = "$pkgs" ] && return 0
+	rm -rf "$2" "$2.debs"
+	mkdir -p "$2.debs" || return 1
 	# shellcheck disable=SC2086
 	if ! (cd "$2.debs" && apt_for "$1" download $pkgs) >"$log" 2>&1; then
 		tail -n 10 "$log" >&2
@@ -147,7 +150,7 @@ sysroot_debian() {
 	done
 	sysroot_fix_links "$2"
 	rm -rf "$2.debs"
-	: >"$2/.done"
+	printf '%s\n' "$pkgs" >"$2/.done"
 }
 
 # cross_prepare ARCH: the sysroot, or for riscv64 the libraries built
@@ -166,7 +169,7 @@ cross_prepare() {
 # cross_build ARCH: make the binary in build/cross/ARCH with the cross
 # compiler, the sysroot's headers and libraries, and -Werror.
 cross_build() {
-	sr=$(realpath "$SYSROOT")
+	sr=$(realpath "$SYSROOT") || return 1
 	if [ "$1" = riscv64 ]; then
 		# static libraries: their own dependencies come from Libs.private
 		pc="pkg-config --static"
@@ -209,7 +212,9 @@ new_arch=0
 for a in "$@"; do
 	cross_arch "$a" || { warn "error: unknown architecture '$a'"; exit 3; }
 	tools="$tools gcc-$TRIPLET libc6-dev-$a-cross"
-	[ "$a" = riscv64 ] && continue
+	# riscv64's libraries are built from source
+	[ "$a" = riscv64 ] &&
+		tools="$tools cmake autoconf automake libtool" && continue
 	if ! dpkg --print-foreign-architectures | grep -qx "$a"; then
 		as_root dpkg --add-architecture "$a" || exit 1
 		new_arch=1

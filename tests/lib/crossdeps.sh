@@ -79,7 +79,7 @@ fetch() {
 # autoconf packages: static only, for $host, into $prefix.
 configure_make() {
 	./configure --host="$host" --prefix="$prefix" --disable-shared \
-		--enable-static "$@" >build.log 2>&1 &&
+		--enable-static "$@" >>build.log 2>&1 &&
 		make -j"$jobs" >>build.log 2>&1 &&
 		make install >>build.log 2>&1
 }
@@ -97,10 +97,11 @@ build_libzstd() {
 			install-includes install-pc >>build.log 2>&1
 }
 
+# OpenSSL's own directory where Debian has it: a node's openssl.cnf.
 build_openssl() {
 	./Configure linux64-riscv64 --cross-compile-prefix="$host-" \
-		--prefix="$prefix" --libdir=lib no-shared no-tests \
-		>build.log 2>&1 &&
+		--prefix="$prefix" --libdir=lib --openssldir=/usr/lib/ssl \
+		no-shared no-tests >build.log 2>&1 &&
 		make -j"$jobs" build_libs >>build.log 2>&1 &&
 		make install_dev >>build.log 2>&1
 }
@@ -119,11 +120,27 @@ build_curl() {
 		--without-libssh2 --without-libgsasl
 }
 
-build_jansson() { configure_make; }
-build_libyaml() { configure_make; }
+# jansson's source package has no configure script: CMake, as Debian
+# builds it.
+build_jansson() {
+	cmake -S . -B build.cross -DCMAKE_SYSTEM_NAME=Linux \
+		-DCMAKE_SYSTEM_PROCESSOR="${host%%-*}" \
+		-DCMAKE_C_COMPILER="$host-gcc" -DCMAKE_BUILD_TYPE=Release \
+		-DCMAKE_INSTALL_PREFIX="$prefix" -DJANSSON_BUILD_DOCS=OFF \
+		-DJANSSON_EXAMPLES=OFF -DJANSSON_WITHOUT_TESTS=ON \
+		>build.log 2>&1 &&
+		cmake --build build.cross -j "$jobs" >>build.log 2>&1 &&
+		cmake --install build.cross >>build.log 2>&1
+}
+# libyaml's has none either; Debian runs autoreconf.
+build_libyaml() {
+	autoreconf -fi >build.log 2>&1 && configure_make
+}
 
+# Debian's patches touch its build files: autoreconf, as Debian does.
 build_libarchive() {
-	CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
+	autoreconf -fi >build.log 2>&1 &&
+		CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib" \
 		PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" configure_make \
 		--with-zlib --with-zstd --without-bz2lib --without-lzma \
 		--without-lz4 --without-xml2 --without-expat --without-openssl \
