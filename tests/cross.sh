@@ -184,7 +184,9 @@ cross_build() {
 		export PKG_CONFIG_SYSROOT_DIR="$sr"
 		inc="-isystem $sr/usr/include/$TRIPLET -isystem $sr/usr/include"
 	fi
-	make -s BUILD="build/cross/$1" CC="$TRIPLET-gcc" AR="$TRIPLET-ar" \
+	# a make that runs us (make check) passes its own variables down
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make -s BUILD="build/cross/$1" CC="$TRIPLET-gcc" AR="$TRIPLET-ar" \
 		PKG_CONFIG="$pc" WERROR=1 SANITIZE=0 CFLAGS="-O2 -g $inc" \
 		LDFLAGS="-L$libdir -Wl,-rpath-link,$libdir -Wl,-rpath-link,$sr/lib/$TRIPLET" \
 		all
