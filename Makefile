@@ -50,7 +50,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit cli check-style install clean demo
+.PHONY: all check unit cli check-style install clean demo cross
 
 all: $(BUILD)/image-preflight
 
@@ -85,6 +85,14 @@ check:
 
 check-style:
 	@sh tests/check-style.sh
+
+# make cross-arm64 (armhf, ppc64el, s390x, riscv64): a cross build in
+# build/cross/ARCH/, toolchain and libraries set up by tests/cross.sh;
+# make cross: all of them.
+cross:
+	@sh tests/cross.sh
+cross-%:
+	@sh tests/cross.sh $*
 
 demo: all
 	@sh tests/demo/run.sh $(BUILD)/image-preflight

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cpulevel.h"
+#include "emulation.h"
 #include "preflight/buf.h"
 #include "preflight/error.h"
 #include "preflight/escape.h"
@@ -342,6 +343,19 @@ int host_cpu_level_for(const struct host *h, const struct platform *node)
 	return level ? level : h->cpu_level;
 }
 
+/*
+ * On the real node, cpuinfo of another processor family than uname's
+ * means uname is an emulator's answer (qemu-user passes cpuinfo through).
+ */
+static void host_note_emulation(struct host *out, const char *cpuinfo)
+{
+	const char *real = emulation_real_family(out->platform.arch, cpuinfo);
+
+	if (real)
+		snprintf(out->emulated_on, sizeof(out->emulated_on), "%s",
+			 real);
+}
+
 int host_detect(struct host *out, const char *root, struct error *err)
 {
 	struct utsname uts;
@@ -358,8 +372,8 @@ int host_detect(struct host *out, const char *root, struct error *err)
 	if (out->page_size <= 0)
 		return error_set(err, ERROR_INTERNAL,
 				 "sysconf(_SC_PAGESIZE): %s", strerror(errno));
-	/* only 32-bit arm needs cpuinfo, for its variant */
-	if (host_machine_is_arm32(uts.machine) &&
+	/* 32-bit arm's variant, and on the real node emulation, need it */
+	if ((host_machine_is_arm32(uts.machine) || !host_root_given(root)) &&
 	    host_read_cpuinfo(root, &cpuinfo, err) < 0)
 		goto out;
 	if (host_platform_from_uname(uts.machine, cpuinfo, &out->platform,
@@ -368,6 +382,8 @@ int host_detect(struct host *out, const char *root, struct error *err)
 	if (!strcmp(out->platform.arch, "amd64") &&
 	    host_detect_level(out, root, err) < 0)
 		goto out;
+	if (!host_root_given(root))
+		host_note_emulation(out, cpuinfo);
 	ret = 0;
 out:
 	free(cpuinfo);

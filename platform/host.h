@@ -19,6 +19,12 @@ struct host {
 	struct compat32 compat32;   /* 32-bit support: compat32_read() */
 	int cpu_level;              /* x86-64-vN of an amd64 node, 0 unknown */
 	char cpu_level_source[16];  /* "cpuid", "cpuinfo", "" */
+	/*
+	 * The family ("x86") of the machine we really run on when
+	 * /proc/cpuinfo is not uname's: a user-mode emulator (qemu-user)
+	 * runs us. "" otherwise, and always with a --root.
+	 */
+	char emulated_on[16];
 };
 
 /*

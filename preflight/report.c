@@ -295,6 +295,8 @@ static json_t *json_host(const struct host *h)
 	json_object_set_new(o, "overridden", json_boolean(h->overridden));
 	json_object_set_new(o, "compat32", json_compat32(h));
 	report_host_cpu_level(o, h);
+	json_object_set_new(o, "emulated_on", *h->emulated_on ?
+			    jstr(h->emulated_on) : json_null());
 	return o;
 }
 
@@ -629,6 +631,11 @@ void report_host_text(FILE *out, const struct host *h)
 		fact(out, "32-bit:", "%s (%s%s%s)", compat32_answer_name(j.answer),
 		     j.source, j.source[0] ? ": " : "", j.reason);
 	report_host_level_text(out, h);
+	if (*h->emulated_on)
+		fact(out, "emulated:", "yes: /proc/cpuinfo is from %s "
+		     "hardware, not %s (a user-mode emulator such as "
+		     "qemu-user runs this); the page size and binfmt_misc are "
+		     "that machine's", h->emulated_on, h->machine);
 }
 
 void report_node_text(FILE *out, const struct node *n)
