@@ -29,6 +29,10 @@
 /* ld.so.conf "include" levels followed, and directories kept. */
 #define LIBRARY_CONF_DEPTH_MAX 4
 #define LIBRARY_CONF_DIRS_MAX 256
+/* A library's bytes up to the end of its dynamic section are read in
+   one pass when they are at most this many (its string table usually
+   lies before it): one re-read of the layer instead of two. */
+#define LIBRARY_PREFIX_READ_MAX (32 * 1024 * 1024)
 /* Files one ld.so.conf "include" pattern may match. */
 #define LIBRARY_CONF_MATCHES_MAX 64
 
@@ -101,6 +105,8 @@ struct lib_search {
 	bool conf_looked;
 	struct buf listing;
 	size_t listed;
+	unsigned char *prefix;   /* the object's first bytes, or NULL */
+	size_t prefix_len;
 };
 
 /* What the search for one name came to. */
@@ -827,6 +833,10 @@ static int read_range(struct lib_search *ls, const struct imagefs_file *file,
 		return 1;
 	}
 	*out = xmalloc(len ? (size_t)len : 1);
+	if (ls->prefix && off + len <= ls->prefix_len) {
+		memcpy(*out, ls->prefix + off, (size_t)len);
+		return 0;
+	}
 	if (imagefs_file_read(ls->fs, file, off, *out, (size_t)len, &got,
 			      err) < 0) {
 		free(*out);
@@ -952,6 +962,26 @@ static int load_strings(struct lib_search *ls, struct lib_object *o,
 	return r;
 }
 
+/* Keep the file's bytes up to the end of its dynamic section when
+   they lie past its head and within LIBRARY_PREFIX_READ_MAX. */
+static int read_prefix(struct lib_search *ls, const struct imagefs_file *file,
+		       uint64_t dyn_offset, uint64_t dyn_size,
+		       struct error *err)
+{
+	uint64_t end = dyn_offset + dyn_size;
+	size_t got = 0;
+
+	if (end < dyn_offset || end > LIBRARY_PREFIX_READ_MAX ||
+	    end > (uint64_t)file->size || end <= file->head_len)
+		return 0;
+	ls->prefix = xmalloc((size_t)end);
+	if (imagefs_file_read(ls->fs, file, 0, ls->prefix, (size_t)end, &got,
+			      err) < 0)
+		return -1;
+	ls->prefix_len = got;
+	return 0;
+}
+
 /* Read what the object needs: program headers, dynamic section,
    strings. 0, 1 when the file is broken (perr), -1 on a layer error. */
 static int load_object(struct lib_search *ls, size_t idx,
@@ -985,6 +1015,9 @@ static int load_object(struct lib_search *ls, size_t idx,
 	if (r != 0 || !seg->has_dynamic)
 		goto out;
 	dyn_max = (uint64_t)(ELFDYN_ENTRIES_MAX + 1) * 2 * word;
+	r = read_prefix(ls, file, seg->dyn_offset, seg->dyn_size, err);
+	if (r < 0)
+		goto out;
 	r = read_range(ls, file, seg->dyn_offset,
 		       seg->dyn_size < dyn_max ? seg->dyn_size : dyn_max,
 		       "dynamic section", &bytes, perr, err);
@@ -997,6 +1030,9 @@ static int load_object(struct lib_search *ls, size_t idx,
 	if (r == 0 && d->has_strtab && d->has_strsz)
 		r = load_strings(ls, &ls->objs[idx], file, seg, d, perr, err);
 out:
+	free(ls->prefix);
+	ls->prefix = NULL;
+	ls->prefix_len = 0;
 	free(bytes);
 	free(seg);
 	free(d);

@@ -122,3 +122,14 @@ A=linux/amd64
 	check_json 0 --platform linux/arm64 --page-size 4096 "$r"
 	expect_verdict "$r" linux/arm64 PASS
 }
+
+@test "libs-broken: a truncated library and one whose dynamic section is cut: FAIL" {
+	local r
+	r=$(fx libs-broken:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:library-malformed
+	expect_finding "$r" $A fail:library-malformed \
+		"needs 'libfoo.so.1'; the loader opens '/usr/lib64/libfoo.so.1' and stops: truncated ELF header"
+	expect_finding "$r" $A fail:library-malformed \
+		"library 'libbaz.so.1' \\('/usr/lib64/libbaz.so.1'\\), needed by entrypoint '/app', is a broken ELF file \\(dynamic section past end of file"
+}

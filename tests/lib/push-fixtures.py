@@ -411,12 +411,13 @@ def dyn_app(arch="amd64", interp=GLIBC_AMD64, needed=(LIBFOO,), **kw):
                   needed=list(needed), **kw)
 
 
-def glibc_base(arch="amd64"):
+def glibc_base(arch="amd64", align=0x1000):
     """A layer with only the glibc loader, lying where upstream puts
     it (not a multiarch layout: /lib64 and /usr/lib64 are the loader's
     default directories)."""
     loader = GLIBC_AMD64 if arch == "amd64" else GLIBC_ARM64
-    return ib.Layer().file(loader, ib.elf(arch=arch, etype="DYN"))
+    return ib.Layer().file(loader, ib.elf(arch=arch, etype="DYN",
+                                          align=align))
 
 
 def amd64_only(layers, **cfg):
@@ -483,12 +484,21 @@ def fx_libs_nested_missing():
     return amd64_only([glibc_base(), top])
 
 
+def fx_libs_broken():
+    whole = lib(soname="libbaz.so.1", needed=["libc.so.6"])
+    dyn_at = 64 + 3 * 56          # ehdr, PT_LOAD, PT_DYNAMIC, stack
+    top = (ib.Layer().file("/usr/lib64/" + LIBFOO, lib()[:40])
+           .file("/usr/lib64/libbaz.so.1", whole[:dyn_at + 16])
+           .file("/app", dyn_app(needed=(LIBFOO, "libbaz.so.1"))))
+    return amd64_only([glibc_base(), top])
+
+
 def fx_libs_misaligned():
     top = (ib.Layer().file("/usr/lib64/" + LIBFOO,
                            lib(arch="arm64", align=0x1000))
            .file("/app", dyn_app(arch="arm64", interp=GLIBC_ARM64,
                                  align=0x10000)))
-    img = layered("linux/arm64", [glibc_base("arm64"), top])
+    img = layered("linux/arm64", [glibc_base("arm64", 0x10000), top])
     return ib.Index([(img, None, None)])
 
 
@@ -719,6 +729,11 @@ FIXTURES = [
      "/app needs libfoo.so.1 (in /usr/lib64), which needs libbar.so.2, "
      "absent",
      "FAIL on amd64 (library-not-found naming library 'libfoo.so.1')"),
+    ("fx/libs-broken:1", fx_libs_broken,
+     "/app needs libfoo.so.1 (/usr/lib64, the first 40 bytes of an ELF "
+     "file) and libbaz.so.1 (/usr/lib64, cut inside its strings: its "
+     "dynamic section lies past the end of the file)",
+     "FAIL on amd64 (library-malformed, twice, each with its reason)"),
     ("fx/libs-misaligned:1", fx_libs_misaligned,
      "index linux/arm64; /app aligned to 64 KiB needs libfoo.so.1 "
      "(/usr/lib64) aligned to 4 KiB",
