@@ -771,7 +771,8 @@ static int search_musl(struct lib_search *ls, size_t who, const char *name,
 }
 
 /* musl's system path: its path file when there is one (lines or
-   colons; an empty file means none), else the built-in default. */
+   colons; an empty file means none), else the built-in default. 1 when
+   the file is too large to read. */
 static int set_musl_defaults(struct lib_search *ls, struct error *err)
 {
 	const char *base = strrchr(ls->s->interp, '/');
@@ -792,9 +793,18 @@ static int set_musl_defaults(struct lib_search *ls, struct error *err)
 		free(path);
 		return -1;
 	}
+	if (too_big) {
+		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "library-check-incomplete",
+			     "%s is larger than %d bytes "
+			     "(LIBRARY_CONF_FILE_MAX); the libraries were not "
+			     "checked", path, LIBRARY_CONF_FILE_MAX);
+		free(path);
+		return 1;
+	}
 	free(path);
-	p = data || too_big ? (const char *)data : LIBRARY_MUSL_DEFAULT_PATH;
-	dir = xstrdup(p ? p : "");
+	p = data ? (const char *)data : LIBRARY_MUSL_DEFAULT_PATH;
+	dir = xstrdup(p);
 	for (p = strtok_r(dir, ":\n", &save); p; p = strtok_r(NULL, ":\n",
 							       &save))
 		if (ls->defaults.n < LIBRARY_CONF_DIRS_MAX)
@@ -1324,9 +1334,9 @@ int libraries_inspect(struct imagefs *fs, const struct image_config *cfg,
 			r = set_musl_defaults(&ls, err);
 		else
 			set_defaults(&ls);
-		if (r == 0)
-			r = walk(&ls, err);
-		if (r == 0)
+		if (r == 0 && walk(&ls, err) < 0)
+			r = -1;
+		else if (r == 0)
 			conclude(&ls);
 	}
 	lib_search_release(&ls);
