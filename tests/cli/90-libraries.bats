@@ -133,3 +133,40 @@ A=linux/amd64
 	expect_finding "$r" $A fail:library-malformed \
 		"library 'libbaz.so.1' \\('/usr/lib64/libbaz.so.1'\\), needed by entrypoint '/app', is a broken ELF file \\(dynamic section past end of file"
 }
+
+@test "libs-env: LD_LIBRARY_PATH from the config's Env is searched: PASS" {
+	local r
+	r=$(fx libs-env:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A PASS
+	expect_finding "$r" $A info:libraries-found \
+		"libfoo.so.1 \\(/opt/env/libfoo.so.1\\)"
+}
+
+@test "libs-runpath-hides-rpath: DT_RPATH is ignored next to DT_RUNPATH: FAIL" {
+	local r
+	r=$(fx libs-runpath-hides-rpath:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:library-not-found
+	expect_finding "$r" $A fail:library-not-found \
+		"needs 'libfoo.so.1', which is in none of the places its loader searches \\(/opt/run, /lib64, /usr/lib64\\)"
+}
+
+@test "libs-lib-token: found only through \$LIB in DT_RUNPATH: WARN" {
+	local r
+	r=$(fx libs-lib-token:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A WARN
+	expect_findings "$r" $A warn:library-uncertain
+	expect_finding "$r" $A warn:library-uncertain \
+		"found only in '/opt/app/lib64/libfoo.so.1'; its search path '/opt/app/\\\$LIB' uses \\\$LIB or \\\$PLATFORM"
+}
+
+@test "libs-app-cut: the program's own dynamic section is past its end: FAIL" {
+	local r
+	r=$(fx libs-app-cut:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:binary-malformed
+	expect_finding "$r" $A fail:binary-malformed \
+		"entrypoint '/app': its dynamic section cannot be used \\(dynamic section past end of file: 64 bytes at offset 336, file size 324\\): the loader refuses it"
+}

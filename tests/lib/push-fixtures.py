@@ -493,6 +493,31 @@ def fx_libs_broken():
     return amd64_only([glibc_base(), top])
 
 
+def fx_libs_env():
+    top = (ib.Layer().file("/opt/env/" + LIBFOO, lib())
+           .file("/app", dyn_app()))
+    env = ["PATH=" + ib.DEFAULT_PATH, "LD_LIBRARY_PATH=/nonexistent:/opt/env"]
+    return amd64_only([glibc_base(), top], env=env)
+
+
+def fx_libs_runpath_hides_rpath():
+    top = (ib.Layer().file("/opt/rpath/" + LIBFOO, lib())
+           .file("/app", dyn_app(rpath="/opt/rpath", runpath="/opt/run")))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_lib_token():
+    top = (ib.Layer().file("/opt/app/lib64/" + LIBFOO, lib())
+           .file("/app", dyn_app(runpath="/opt/app/$LIB")))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_app_cut():
+    dyn_at = 64 + 4 * 56          # ehdr, INTERP, LOAD, DYNAMIC, stack
+    app = dyn_app()[:dyn_at + len(GLIBC_AMD64) + 1 + 8]
+    return amd64_only([glibc_base(), ib.Layer().file("/app", app)])
+
+
 def fx_libs_misaligned():
     top = (ib.Layer().file("/usr/lib64/" + LIBFOO,
                            lib(arch="arm64", align=0x1000))
@@ -734,6 +759,24 @@ FIXTURES = [
      "file) and libbaz.so.1 (/usr/lib64, cut inside its strings: its "
      "dynamic section lies past the end of the file)",
      "FAIL on amd64 (library-malformed, twice, each with its reason)"),
+    ("fx/libs-env:1", fx_libs_env,
+     "/app needs libfoo.so.1, in /opt/env only; the config's Env sets "
+     "LD_LIBRARY_PATH=/nonexistent:/opt/env",
+     "PASS on amd64 (found through LD_LIBRARY_PATH)"),
+    ("fx/libs-runpath-hides-rpath:1", fx_libs_runpath_hides_rpath,
+     "/app has DT_RPATH /opt/rpath (which holds libfoo.so.1) and "
+     "DT_RUNPATH /opt/run (empty)",
+     "FAIL on amd64 (library-not-found: glibc ignores DT_RPATH when "
+     "DT_RUNPATH is present)"),
+    ("fx/libs-lib-token:1", fx_libs_lib_token,
+     "/app has DT_RUNPATH /opt/app/$LIB; libfoo.so.1 is in "
+     "/opt/app/lib64",
+     "WARN on amd64 (library-uncertain: $LIB depends on the loader's "
+     "build)"),
+    ("fx/libs-app-cut:1", fx_libs_app_cut,
+     "/app needs libfoo.so.1, but the file ends inside its string "
+     "table: its dynamic section lies past the end of the file",
+     "FAIL on amd64 (binary-malformed: the loader cannot read it)"),
     ("fx/libs-misaligned:1", fx_libs_misaligned,
      "index linux/arm64; /app aligned to 64 KiB needs libfoo.so.1 "
      "(/usr/lib64) aligned to 4 KiB",
