@@ -17,6 +17,7 @@
 #include "error.h"
 #include "escape.h"
 #include "imagefs.h"
+#include "libraries.h"
 #include "manifest.h"
 #include "verdict.h"
 
@@ -657,6 +658,14 @@ static int inspect_loader(struct inspect_ctx *c, const char *what,
 	else
 		ret = inspect_file(c, "program interpreter", interp, &file,
 				   depth + 1, err);
+	if (ret == 0 && file.status == IMAGEFS_FOUND &&
+	    elf_is_elf(file.head, file.head_len)) {
+		struct library_subject s = { what, path, pfile, elf,
+					     elf->interp, file.path };
+
+		ret = libraries_inspect(c->fs, c->cfg, c->page_size, &s,
+					c->f, err);
+	}
 	imagefs_file_release(&file);
 	free(interp);
 	return ret;

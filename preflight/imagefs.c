@@ -1225,6 +1225,70 @@ int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
 	return 0;
 }
 
+/* Read layer to the end of its tar, indexing every entry. */
+static int imagefs_layer_finish(struct imagefs *fs, size_t layer,
+				struct error *err)
+{
+	struct imagefs_layer_state *st = &fs->state[layer];
+
+	if (st->complete)
+		return 0;
+	if (imagefs_cursor_seek(fs, layer, st->indexed, err) < 0)
+		return -1;
+	while (!st->complete) {
+		int r = imagefs_cursor_next(fs, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+	}
+	return 0;
+}
+
+/* Hand fn the names layer holds directly under t ("" is the root). */
+static int imagefs_layer_names(const struct imagefs_layer_state *st,
+			       const char *t, imagefs_name_fn fn, void *ctx)
+{
+	size_t tl = strlen(t), b;
+
+	for (b = 0; b < st->bucket_count; b++) {
+		const struct imagefs_node *n;
+
+		for (n = st->buckets[b]; n; n = n->next) {
+			size_t dl = imagefs_dirname_len(n->path, n->path_len);
+			const char *name = n->path + (dl ? dl + 1 : 0);
+
+			if (dl != tl || strncmp(n->path, t, tl) ||
+			    (n->kind == KIND_NONE && !n->implicit_dir))
+				continue;
+			if (fn(ctx, name))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int imagefs_list_dir(struct imagefs *fs, const char *dir, imagefs_name_fn fn,
+		     void *ctx, struct error *err)
+{
+	char *t = NULL;
+	size_t layer = fs->count;
+	int r = 0;
+
+	if (imagefs_path_normalise(dir, &t, err) < 0)
+		return -1;
+	while (layer-- > 0 && r == 0) {
+		if (imagefs_layer_finish(fs, layer, err) < 0) {
+			r = -1;
+			break;
+		}
+		r = imagefs_layer_names(&fs->state[layer], t, fn, ctx);
+	}
+	free(t);
+	return r < 0 ? -1 : 0;
+}
+
 /* Where imagefs_file_read() is copying to. */
 struct imagefs_window {
 	uint64_t offset;

@@ -126,6 +126,18 @@ int imagefs_file_read(struct imagefs *fs, const struct imagefs_file *file,
 		      uint64_t offset, void *buf, size_t len, size_t *got,
 		      struct error *err);
 
+/*
+ * Hand fn the name of every entry some layer holds directly in dir
+ * (given as a path in the image; its own symlinks are not followed); fn
+ * returns 0 to go on, 1 to stop. A name may come more than once, and a
+ * name an upper layer deleted comes too: look each up to learn what the
+ * merged view shows. Reads every layer to its end. Returns 0, or -1 when
+ * a layer cannot be read.
+ */
+typedef int (*imagefs_name_fn)(void *ctx, const char *name);
+int imagefs_list_dir(struct imagefs *fs, const char *dir, imagefs_name_fn fn,
+		     void *ctx, struct error *err);
+
 void imagefs_get_stats(const struct imagefs *fs, struct imagefs_stats *out);
 
 const char *imagefs_status_name(enum imagefs_status status);

@@ -922,6 +922,11 @@ need_demo() {
 		/lib64/ld-linux-x86-64.so.2
 	expect_jq "$r" linux/arm64 .entrypoint.elf.interpreter \
 		/lib/ld-linux-aarch64.so.1
+	# no ld.so.cache: Debian's ld.so searches its multiarch directory
+	expect_finding "$r" linux/amd64 info:libraries-found \
+		"1 shared library found: libc.so.6 \\(/lib/x86_64-linux-gnu/libc.so.6\\)"
+	expect_finding "$r" linux/arm64 info:libraries-found \
+		"1 shared library found: libc.so.6 \\(/lib/aarch64-linux-gnu/libc.so.6\\)"
 }
 
 # PRODUCT BUG (missing check): PT_INTERP is not looked up in the image.

@@ -152,7 +152,8 @@ def arm_attributes(attrs):
 
 def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
         align=0x1000, flags=None, osabi=0, pad=256, arch=None,
-        isa_needed=None, arm_attrs=None):
+        isa_needed=None, arm_attrs=None, needed=None, runpath=None,
+        rpath=None, soname=None):
     """Return a small, valid-looking ELF image.
 
     cls: 32 or 64; endian: "little" or "big"; machine: e_machine;
@@ -165,7 +166,11 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     v2, 4 v3, 8 v4) adds a GNU property note after the code, named by a
     PT_NOTE and a PT_GNU_PROPERTY; arm_attrs ({Tag: value}, e.g. {6: 10}
     for Tag_CPU_arch v7) adds an .ARM.attributes section and a section
-    header table (null section, then it) at the end.
+    header table (null section, then it) at the end.  needed (a list of
+    library names), runpath, rpath, soname: a dynamic section with
+    DT_NEEDED, DT_RUNPATH, DT_RPATH, DT_SONAME, DT_STRTAB and DT_STRSZ,
+    after the interpreter string: its string table, then its entries,
+    named by a PT_DYNAMIC after the PT_LOAD.
     """
     if arch is not None:
         acls, aend, machine = ARCH_ELF[arch]
@@ -178,9 +183,16 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     bo = "<" if endian == "little" else ">"
     ehsize, phentsize = (64, 56) if cls == 64 else (52, 32)
     interp_b = interp.encode() + b"\0" if interp else b""
+    dynamic = needed is not None or runpath or rpath or soname
     phnum = 2 + (1 if interp else 0) + (2 if isa_needed is not None else 0)
+    phnum += 1 if dynamic else 0
     interp_off = ehsize + phnum * phentsize
-    code_off = (interp_off + len(interp_b) + 15) & ~15
+    dynstr_off = interp_off + len(interp_b)
+    base = 0x400000 if etype == "EXEC" else 0
+    dynstr, dyn = _dynamic(cls, bo, needed or [], runpath, rpath, soname,
+                           base + dynstr_off) if dynamic else (b"", b"")
+    dyn_off = (dynstr_off + len(dynstr) + 7) & ~7
+    code_off = (dyn_off + len(dyn) + 15) & ~15
     tail = bytearray()
     note_off = code_off + pad
     if isa_needed is not None:
@@ -196,7 +208,6 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
         tail += struct.pack(bo + shent, 0, 0x70000003, 0, 0, attr_off,
                             len(attr), 0, 0, 1, 0)
     total = code_off + pad + len(tail)
-    base = 0x400000 if etype == "EXEC" else 0
     ety = {"EXEC": 2, "DYN": 3, "REL": 1, "CORE": 4}[etype]
     if flags is None:
         flags = ELF_FLAGS.get(machine, 0)
@@ -207,6 +218,8 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
     if interp:
         phdrs.append((3, 4, interp_off, base + interp_off, len(interp_b), 1))
     phdrs.append((1, 5, 0, base, total, align))           # PT_LOAD R+X
+    if dynamic:
+        phdrs.append((2, 6, dyn_off, base + dyn_off, len(dyn), 8))
     if isa_needed is not None:
         nlen = len(gnu_property_note(cls, bo, isa_needed))
         nal = 8 if cls == 64 else 4
@@ -234,12 +247,61 @@ def elf(cls=None, endian=None, machine=62, etype="EXEC", interp=None,
             out += struct.pack(bo + "IIIIIIII", ptype, off, vaddr, vaddr,
                                size, size, pflags, pal)
     out += interp_b
+    out += dynstr
+    out += bytes(dyn_off - len(out))
+    out += dyn
     out += bytes(code_off - len(out))
     filler = b"\x90\x0f\x0b\xcc" * (pad // 4 + 1)   # nop, ud2, int3
     out += filler[:pad]
     out += tail
     assert len(out) == total
     return bytes(out)
+
+
+def _dynamic(cls, bo, needed, runpath, rpath, soname, strtab_addr):
+    """The dynamic string table and entries (gABI "Dynamic Section")."""
+    strtab = bytearray(b"\0")
+    entries = []
+
+    def add(tag, text):
+        entries.append((tag, len(strtab)))
+        strtab.extend(text.encode() + b"\0")
+    for name in needed:
+        add(1, name)                        # DT_NEEDED
+    if soname:
+        add(14, soname)                     # DT_SONAME
+    if rpath:
+        add(15, rpath)                      # DT_RPATH
+    if runpath:
+        add(29, runpath)                    # DT_RUNPATH
+    entries += [(5, strtab_addr), (10, len(strtab)), (0, 0)]
+    fmt = bo + ("qQ" if cls == 64 else "iI")
+    return bytes(strtab), b"".join(struct.pack(fmt, t, v)
+                                   for t, v in entries)
+
+
+def ld_cache(entries, endian="little", flags=0x0303):
+    """An /etc/ld.so.cache in glibc's "glibc-ld.so.cache1.1" format.
+
+    entries: (soname, path) pairs; flags: each entry's (0x0303: an ELF
+    libc6 library for x86-64).  Layout (glibc dl-cache.h): 48-byte
+    header (magic, nlibs, len_strings, byte order flag, extension
+    offset), 24-byte entries, then the strings, whose offsets count from
+    the start of the file."""
+    bo = "<" if endian == "little" else ">"
+    head = 48 + 24 * len(entries)
+    strings = bytearray()
+    table = bytearray()
+    for name, path in entries:
+        key = head + len(strings)
+        strings.extend(name.encode() + b"\0")
+        value = head + len(strings)
+        strings.extend(path.encode() + b"\0")
+        table += struct.pack(bo + "iIIIQ", flags, key, value, 0, 0)
+    header = b"glibc-ld.so.cache1.1" + struct.pack(
+        bo + "II", len(entries), len(strings)) + bytes(
+        [2 if endian == "little" else 3, 0, 0, 0]) + bytes(16)
+    return header + bytes(table) + bytes(strings)
 
 
 # ------------------------------------------------------------- layers

@@ -394,6 +394,139 @@ def fx_align(align):
     return fx
 
 
+# Shared libraries (DT_NEEDED) and how the image's loader finds them.
+LIBFOO = "libfoo.so.1"
+MULTIARCH_AMD64 = "/usr/lib/x86_64-linux-gnu"
+MUSL_PATH_AMD64 = "/etc/ld-musl-x86_64.path"
+
+
+def lib(arch="amd64", soname=LIBFOO, **kw):
+    """A shared library for arch."""
+    return ib.elf(arch=arch, etype="DYN", soname=soname, **kw)
+
+
+def dyn_app(arch="amd64", interp=GLIBC_AMD64, needed=(LIBFOO,), **kw):
+    """A program needing `needed` through `interp`."""
+    return ib.elf(arch=arch, etype="DYN", interp=interp,
+                  needed=list(needed), **kw)
+
+
+def glibc_base(arch="amd64", align=0x1000):
+    """A layer with only the glibc loader, lying where upstream puts
+    it (not a multiarch layout: /lib64 and /usr/lib64 are the loader's
+    default directories)."""
+    loader = GLIBC_AMD64 if arch == "amd64" else GLIBC_ARM64
+    return ib.Layer().file(loader, ib.elf(arch=arch, etype="DYN",
+                                          align=align))
+
+
+def amd64_only(layers, **cfg):
+    cfg.setdefault("entrypoint", ["/app"])
+    return ib.Index([(layered("linux/amd64", layers, **cfg), None, None)])
+
+
+def fx_libs_cache():
+    path = MULTIARCH_AMD64 + "/" + LIBFOO
+    top = (ib.Layer().file(path, lib())
+           .file("/etc/ld.so.cache", ib.ld_cache([(LIBFOO, path)]),
+                 mode=0o644)
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_conf():
+    path = MULTIARCH_AMD64 + "/" + LIBFOO
+    top = (ib.Layer().file(path, lib())
+           .file("/etc/ld.so.conf", "include /etc/ld.so.conf.d/*.conf\n",
+                 mode=0o644)
+           .file("/etc/ld.so.conf.d/x86_64-linux-gnu.conf",
+                 "# Multiarch support\n%s\n" % MULTIARCH_AMD64, mode=0o644)
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_missing():
+    top = ib.Layer().file("/app", dyn_app())
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_wrong_arch():
+    top = (ib.Layer().file("/usr/lib64/" + LIBFOO, lib(arch="arm64"))
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_origin():
+    top = (ib.Layer().file("/opt/app/lib/" + LIBFOO, lib())
+           .file("/opt/app/bin/app", dyn_app(runpath="$ORIGIN/../lib")))
+    return amd64_only([glibc_base(), top], entrypoint=["/opt/app/bin/app"])
+
+
+def musl_image(path_file):
+    layer = (ib.Layer().file(MUSL_AMD64, ib.elf(arch="amd64", etype="DYN"))
+             .symlink("/lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1")
+             .file("/opt/lib/" + LIBFOO, lib())
+             .file("/app", dyn_app(interp=MUSL_AMD64, needed=(
+                 LIBFOO, "libc.musl-x86_64.so.1"))))
+    if path_file:
+        layer.file(MUSL_PATH_AMD64, "/lib\n/usr/lib:/opt/lib\n", mode=0o644)
+    return amd64_only([layer])
+
+
+def musl_image_fx(path_file):
+    return lambda: musl_image(path_file)
+
+
+def fx_libs_nested_missing():
+    top = (ib.Layer().file("/usr/lib64/" + LIBFOO,
+                           lib(needed=["libbar.so.2"]))
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_broken():
+    whole = lib(soname="libbaz.so.1", needed=["libc.so.6"])
+    dyn_at = 64 + 3 * 56          # ehdr, PT_LOAD, PT_DYNAMIC, stack
+    top = (ib.Layer().file("/usr/lib64/" + LIBFOO, lib()[:40])
+           .file("/usr/lib64/libbaz.so.1", whole[:dyn_at + 16])
+           .file("/app", dyn_app(needed=(LIBFOO, "libbaz.so.1"))))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_env():
+    top = (ib.Layer().file("/opt/env/" + LIBFOO, lib())
+           .file("/app", dyn_app()))
+    env = ["PATH=" + ib.DEFAULT_PATH, "LD_LIBRARY_PATH=/nonexistent:/opt/env"]
+    return amd64_only([glibc_base(), top], env=env)
+
+
+def fx_libs_runpath_hides_rpath():
+    top = (ib.Layer().file("/opt/rpath/" + LIBFOO, lib())
+           .file("/app", dyn_app(rpath="/opt/rpath", runpath="/opt/run")))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_lib_token():
+    top = (ib.Layer().file("/opt/app/lib64/" + LIBFOO, lib())
+           .file("/app", dyn_app(runpath="/opt/app/$LIB")))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_app_cut():
+    dyn_at = 64 + 4 * 56          # ehdr, INTERP, LOAD, DYNAMIC, stack
+    app = dyn_app()[:dyn_at + len(GLIBC_AMD64) + 1 + 8]
+    return amd64_only([glibc_base(), ib.Layer().file("/app", app)])
+
+
+def fx_libs_misaligned():
+    top = (ib.Layer().file("/usr/lib64/" + LIBFOO,
+                           lib(arch="arm64", align=0x1000))
+           .file("/app", dyn_app(arch="arm64", interp=GLIBC_ARM64,
+                                 align=0x10000)))
+    img = layered("linux/arm64", [glibc_base("arm64", 0x10000), top])
+    return ib.Index([(img, None, None)])
+
+
 def fx_arm64_fallback_v7():
     return per_platform(app, ["linux/amd64", "linux/arm/v7"])
 
@@ -588,6 +721,67 @@ FIXTURES = [
     ("fx/align-64k:1", fx_align(0x10000),
      "the same with p_align 0x10000",
      "PASS on arm64 with 4, 16 and 64 KiB pages"),
+    ("fx/libs-cache:1", fx_libs_cache,
+     "index linux/amd64; glibc loader in /lib64 (upstream layout); /app "
+     "DYN needs libfoo.so.1, which lies in /usr/lib/x86_64-linux-gnu and "
+     "is listed by /etc/ld.so.cache",
+     "PASS on amd64 (found through the cache)"),
+    ("fx/libs-conf:1", fx_libs_conf,
+     "as libs-cache, with no ld.so.cache but /etc/ld.so.conf including "
+     "/etc/ld.so.conf.d/*.conf, which lists /usr/lib/x86_64-linux-gnu",
+     "WARN on amd64 (library-uncertain: ld.so reads that directory only "
+     "through a cache the image lacks)"),
+    ("fx/libs-missing:1", fx_libs_missing,
+     "index linux/amd64; /app needs libfoo.so.1, which no layer holds",
+     "FAIL on amd64 (library-not-found, cannot open shared object file)"),
+    ("fx/libs-wrong-arch:1", fx_libs_wrong_arch,
+     "as libs-missing, with /usr/lib64/libfoo.so.1 an AArch64 library",
+     "FAIL on amd64 (library-wrong-architecture naming the file)"),
+    ("fx/libs-origin:1", fx_libs_origin,
+     "/opt/app/bin/app with DT_RUNPATH $ORIGIN/../lib; "
+     "/opt/app/lib/libfoo.so.1",
+     "PASS on amd64 ($ORIGIN expanded)"),
+    ("fx/libs-musl-path:1", musl_image_fx(True),
+     "musl: /lib/ld-musl-x86_64.so.1; /app needs libfoo.so.1 and "
+     "libc.musl-x86_64.so.1; libfoo in /opt/lib, which "
+     "/etc/ld-musl-x86_64.path lists",
+     "PASS on amd64"),
+    ("fx/libs-musl-nopath:1", musl_image_fx(False),
+     "the same without the path file: musl searches only /lib, "
+     "/usr/local/lib, /usr/lib",
+     "FAIL on amd64 (library-not-found)"),
+    ("fx/libs-nested-missing:1", fx_libs_nested_missing,
+     "/app needs libfoo.so.1 (in /usr/lib64), which needs libbar.so.2, "
+     "absent",
+     "FAIL on amd64 (library-not-found naming library 'libfoo.so.1')"),
+    ("fx/libs-broken:1", fx_libs_broken,
+     "/app needs libfoo.so.1 (/usr/lib64, the first 40 bytes of an ELF "
+     "file) and libbaz.so.1 (/usr/lib64, cut inside its strings: its "
+     "dynamic section lies past the end of the file)",
+     "FAIL on amd64 (library-malformed, twice, each with its reason)"),
+    ("fx/libs-env:1", fx_libs_env,
+     "/app needs libfoo.so.1, in /opt/env only; the config's Env sets "
+     "LD_LIBRARY_PATH=/nonexistent:/opt/env",
+     "PASS on amd64 (found through LD_LIBRARY_PATH)"),
+    ("fx/libs-runpath-hides-rpath:1", fx_libs_runpath_hides_rpath,
+     "/app has DT_RPATH /opt/rpath (which holds libfoo.so.1) and "
+     "DT_RUNPATH /opt/run (empty)",
+     "FAIL on amd64 (library-not-found: glibc ignores DT_RPATH when "
+     "DT_RUNPATH is present)"),
+    ("fx/libs-lib-token:1", fx_libs_lib_token,
+     "/app has DT_RUNPATH /opt/app/$LIB; libfoo.so.1 is in "
+     "/opt/app/lib64",
+     "WARN on amd64 (library-uncertain: $LIB depends on the loader's "
+     "build)"),
+    ("fx/libs-app-cut:1", fx_libs_app_cut,
+     "/app needs libfoo.so.1, but the file ends inside its string "
+     "table: its dynamic section lies past the end of the file",
+     "FAIL on amd64 (binary-malformed: the loader cannot read it)"),
+    ("fx/libs-misaligned:1", fx_libs_misaligned,
+     "index linux/arm64; /app aligned to 64 KiB needs libfoo.so.1 "
+     "(/usr/lib64) aligned to 4 KiB",
+     "PASS on arm64 with 4 KiB pages; FAIL with --page-size 65536 "
+     "(page-size-misaligned naming the library)"),
     ("fx/arm-v7-fallback:1", fx_arm64_fallback_v7,
      "index linux/amd64 + linux/arm/v7 (ELF32 ARM); no arm64 entry",
      "PASS on amd64, arm/v7; on arm64 containerd falls back to arm/v7: "
