@@ -10,8 +10,10 @@
 set -eu
 # A caller's make (make check, make deb) passes its variables, such as
 # BUILD=build/san SANITIZE=1, down through MAKEFLAGS: the package must
-# be built with its own settings only.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+# be built with its own settings only. make also exports a variable set
+# on its command line to the environment of its recipes, where the
+# package's own make would take it as a default.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES BUILD SANITIZE WERROR
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: build-deb.sh OUTDIR}

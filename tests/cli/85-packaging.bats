@@ -328,7 +328,10 @@ usr/share/zsh/site-functions/_image-preflight"
 @test "deb: dpkg-buildpackage builds it, lintian finds no warning or error, dpkg -i installs a working tool" {
 	local out="$BATS_TEST_TMPDIR/deb" v deb
 	v=$(cat "$TOP/VERSION")
-	run sh "$TOP/packaging/build-deb.sh" "$out"
+	# As make check runs it: its command-line variables are in the
+	# environment, and must not reach the package's own build.
+	run env BUILD=build/san SANITIZE=1 MAKEFLAGS=" BUILD=build/san SANITIZE=1" \
+		sh "$TOP/packaging/build-deb.sh" "$out"
 	[ "$status" -eq 0 ] || {
 		echo "$output" >&2
 		return 1
@@ -374,7 +377,9 @@ usr/share/zsh/site-functions/_image-preflight"
 @test "rpm: rpmbuild (--nodeps: Fedora's BuildRequires names) builds it with the files of make install" {
 	local out="$BATS_TEST_TMPDIR/rpm" v rpm
 	v=$(cat "$TOP/VERSION")
-	run env RPM_NODEPS=1 sh "$TOP/packaging/build-rpm.sh" "$out"
+	run env RPM_NODEPS=1 BUILD=build/san SANITIZE=1 \
+		MAKEFLAGS=" BUILD=build/san SANITIZE=1" \
+		sh "$TOP/packaging/build-rpm.sh" "$out"
 	[ "$status" -eq 0 ] || {
 		echo "$output" >&2
 		return 1
