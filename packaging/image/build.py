@@ -84,8 +84,17 @@ def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()
 
 
+# Debian's architecture names, as the cross builds are named.
+DEBIAN_ARCHES = {
+    "armhf": "linux/arm/v7",
+    "ppc64el": "linux/ppc64le",
+    "i386": "linux/386",
+}
+
+
 def normalise_platform(text):
-    p = text if text.startswith("linux/") else "linux/" + text
+    p = DEBIAN_ARCHES.get(text, text)
+    p = p if p.startswith("linux/") else "linux/" + p
     if p == "linux/arm":
         p = "linux/arm/v7"
     if p not in PLATFORMS:
