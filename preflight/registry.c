@@ -211,6 +211,34 @@ static int status_error(struct registry *r, const char *what,
 	return -1;
 }
 
+/*
+ * An HTML page where a manifest or blob was asked for: a proxy's login
+ * page or a captive portal answered, not the registry. What the image
+ * holds is then unknown; it is no digest mismatch of the image's own.
+ */
+static bool is_html_page(const char *content_type, const void *data,
+			 size_t len)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	if (!content_type || strncasecmp(content_type, "text/html", 9))
+		return false;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			   p[i] == '\n'))
+		i++;
+	return i < len && p[i] == '<';
+}
+
+static int html_page_error(const char *what, const char *host,
+			   struct error *err)
+{
+	return error_set(err, ERROR_REGISTRY,
+			 "%s: %s answered with an HTML page (text/html), not "
+			 "the content asked for: a proxy or login page is in "
+			 "the way", what, host);
+}
+
 static char *basic_authorization(const char *user, const char *pass)
 {
 	char *plain = xasprintf("%s:%s", user, pass ? pass : "");
@@ -821,6 +849,12 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 		out->unverified_digest = xstrdup(want);
 		return 0;
 	}
+	if (is_html_page(out->content_type, out->body.data, out->body.len)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "manifest '%s'", asked);
+		return html_page_error(what, out->host, err);
+	}
 	return error_set(err, ERROR_DIGEST,
 			 "manifest '%s' from %s: content does not match "
 			 "digest: expected %s (%s), got %s", asked, out->host,
@@ -1101,6 +1135,12 @@ static int fetch_blob_here(struct registry *r, const char *digest,
 			  "blob '%s': unsupported digest algorithm", digest);
 		goto out;
 	}
+	if (strcmp(got, digest) &&
+	    is_html_page(a.resp.content_type, a.resp.body.data,
+			 a.resp.body.len)) {
+		html_page_error(what, host, err);
+		goto out;
+	}
 	if (strcmp(got, digest)) {
 		error_set(err, ERROR_DIGEST,
 			  "blob '%s' from %s: content does not match digest: "
@@ -1157,6 +1197,7 @@ struct registry_blob {
 	struct attempt a;
 	bool open;              /* a.stream is the current response */
 	bool whole;             /* the registry ignored Range */
+	bool sniffed;           /* the current response's first bytes seen */
 	uint64_t skip;          /* bytes of a whole response already had */
 	size_t prefix;          /* index in r->prefixes */
 };
@@ -1244,6 +1285,7 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 		b->skip = b->chk.offset;
 	}
 	b->open = true;
+	b->sniffed = false;
 	ret = 0;
 out:
 	free(path);
@@ -1318,6 +1360,12 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 			continue;
 		}
 		p = *data;
+		if (!b->sniffed) {
+			b->sniffed = true;
+			if (is_html_page(b->a.resp.content_type, p, (size_t)n))
+				return html_page_error("blob", b->r->t->domain,
+						       err);
+		}
 		if (b->skip) {
 			size_t drop = (uint64_t)n < b->skip ? (size_t)n :
 				      (size_t)b->skip;
