@@ -331,6 +331,73 @@ static bool credentials_for_target(const struct registry *r)
 	return r->opt.username && !strcmp(r->t->domain, r->home);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Whether there is time to wait ms and still try again. */
+static bool time_for(struct registry *r, long ms)
+{
+	return !r->opt.deadline_ms ||
+	       registry_now_ms() + ms + 1000 < r->opt.deadline_ms;
+}
+
+/* Backoff with jitter before try number `tries` (1-based). */
+static long backoff_ms(int tries)
+{
+	long base = 250L << (tries < 6 ? tries : 6);
+
+	return base + (long)((unsigned)rand() % (unsigned)base);
+}
+
+/* Seconds in a Retry-After header (delta-seconds form), or -1. */
+static long retry_after_ms(const char *value)
+{
+	char *end;
+	long s;
+
+	if (!value)
+		return -1;
+	s = strtol(value, &end, 10);
+	if (end == value || s < 0 || s > 3600)
+		return -1;
+	return s * 1000;
+}
+
+/*
+ * The token request, retried as the registry's own calls are: after a
+ * transport error or a 5xx with backoff, after a 429 when its
+ * Retry-After fits in the time left. 0 once a response is in resp.
+ */
+static int token_request(struct registry *r, const struct http_request *q,
+			 struct http_response *resp, struct error *err)
+{
+	long wait;
+
+	for (int tries = 1;; tries++) {
+		http_response_release(resp);
+		error_init(err);
+		if (http_perform(r->http, q, resp, err) < 0)
+			wait = err->category == ERROR_NETWORK ?
+			       backoff_ms(tries) : -1;
+		else if (resp->status == 429)
+			wait = retry_after_ms(resp->retry_after);
+		else if (resp->status >= 500)
+			wait = backoff_ms(tries);
+		else
+			return 0;
+		if (wait < 0 || tries >= REGISTRY_TRIES_MAX ||
+		    !time_for(r, wait))
+			return err->category == ERROR_NONE ? 0 : -1;
+		trace(r, "  token request failed; retrying in %ld ms", wait);
+		sleep_ms(wait);
+	}
+}
+
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
 static int fetch_token_locked(struct registry *r, const struct challenge *c,
@@ -368,7 +435,7 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 	q.limit_name = "REGISTRY_TOKEN_BYTES_MAX";
 	q.deadline_ms = r->opt.deadline_ms;
 	trace(r, "GET %s (token)", url);
-	if (http_perform(r->http, &q, &resp, err) < 0) {
+	if (token_request(r, &q, &resp, err) < 0) {
 		error_prefix(err, "token request to %s", c->realm);
 		goto out;
 	}
@@ -376,6 +443,10 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 		status_error(r, "token request", url, &resp, err);
 		err->category = resp.status == 429 ? ERROR_RATELIMIT :
 			resp.status >= 500 ? ERROR_REGISTRY : ERROR_AUTH;
+		if (resp.status == 429)
+			error_prefix(err, "rate limited (Retry-After %s)",
+				     resp.retry_after ? "beyond the time left" :
+				     "not given");
 		goto out;
 	}
 	free(r->t->authorization);
@@ -495,43 +566,6 @@ static bool is_redirect(long status)
 {
 	return status == 301 || status == 302 || status == 303 ||
 	       status == 307 || status == 308;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Whether there is time to wait ms and still try again. */
-static bool time_for(struct registry *r, long ms)
-{
-	return !r->opt.deadline_ms ||
-	       registry_now_ms() + ms + 1000 < r->opt.deadline_ms;
-}
-
-/* Backoff with jitter before try number `tries` (1-based). */
-static long backoff_ms(int tries)
-{
-	long base = 250L << (tries < 6 ? tries : 6);
-
-	return base + (long)((unsigned)rand() % (unsigned)base);
-}
-
-/* Seconds in a Retry-After header (delta-seconds form), or -1. */
-static long retry_after_ms(const char *value)
-{
-	char *end;
-	long s;
-
-	if (!value)
-		return -1;
-	s = strtol(value, &end, 10);
-	if (end == value || s < 0 || s > 3600)
-		return -1;
-	return s * 1000;
 }
 
 struct attempt {

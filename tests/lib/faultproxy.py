@@ -7,7 +7,8 @@ and CDNs have been seen to break them (see /work/shared/cases.md). Each
 request is recorded in --log as one line:
 
   METHOD PATH host=HOST auth=no|Basic|Bearer|OTHER accept="..."
-      scheme=http|https range="..." side=front|redirected -> STATUS
+      scheme=http|https stage=STAGE|- range="..."
+      side=front|redirected -> STATUS
 
 --fault STAGE:FAULT breaks one kind of request (see STAGES and FAULTS):
 the token server's realm (with --proxy-realm the Bearer challenges
@@ -214,12 +215,12 @@ class Handler(BaseHTTPRequestHandler):
 	def record(self, status):
 		h = self.headers
 		accept = ", ".join(h.get_all("Accept") or [])
-		line = ('%s %s host=%s auth=%s accept="%s" scheme=%s '
+		line = ('%s %s host=%s auth=%s accept="%s" scheme=%s stage=%s '
 			'range="%s" side=%s -> %s' % (
 				self.command, self.path, h.get("Host", ""),
 				auth_kind(h.get("Authorization")), accept,
-				self.scheme, h.get("Range", ""), self.side,
-				status))
+				self.scheme, getattr(self, "stage", None) or "-",
+				h.get("Range", ""), self.side, status))
 		srv = self.server
 		with srv.log_lock:
 			with open(srv.opts.log, "a", encoding="utf-8") as f:

@@ -80,6 +80,7 @@
 #   PROXY_N_PID         proxy PID               PROXY_N_DIR  its dir
 #   PROXY_N_LOG         one line per request received:
 #       METHOD PATH host=HOST auth=no|Basic|Bearer|OTHER accept="..."
+#       scheme=http|https stage=token|tag|digest|config|layer|-
 #       range="..." side=front|redirected -> STATUS
 #   PROXY_N_REALM_LOG   with --bearer-challenge: the query string of each
 #                       request to the realm, one per line
