@@ -10,7 +10,8 @@
 #
 # Run: PREFLIGHT=/abs/path/image-preflight sh tests/run-cli.sh \
 #          tests/cli/45-faults.bats
-# The rows of one stage run side by side, each with its own proxy.
+# The rows of one stage run side by side, each on its own port of one
+# proxy (--fault-each).
 
 load ../lib/registry
 
@@ -69,30 +70,19 @@ redirect-host	PASS	0 -			-
 redirect-http	PASS	0 -			-
 '
 
-# run_row STAGE FAULT: one check through a proxy breaking STAGE with
-# FAULT; leaves DIR/{out,err,rc,secs,log} in $BATS_TEST_TMPDIR/FAULT.
+# run_row STAGE FAULT PORT: one check through the proxy port that
+# breaks STAGE with FAULT; leaves {out,err,rc,secs,log} in
+# $BATS_TEST_TMPDIR/FAULT.
 run_row() {
-	local stage=$1 fault=$2 dir=$BATS_TEST_TMPDIR/$2 name v t0
+	local stage=$1 fault=$2 port=$3 dir=$BATS_TEST_TMPDIR/$2 t0 rc=0
 	mkdir -p "$dir"
-	name=$stage-$fault
-	proxy_start "$name" "$REG_TOK_ADDR" --tls --proxy-realm \
-		--fault "$stage:$fault" 2>"$dir/err" || {
-		echo 99 >"$dir/rc"
-		return 0
-	}
-	v=$(_reg_var "$name")
-	v=PROXY_${v}_ADDR
 	t0=$SECONDS
-	local rc=0
 	"$PREFLIGHT" check --platform linux/amd64 -o json \
 		--timeout "$TIMEOUT" --ca-file "$REG_CA_FILE" \
-		--creds "$REG_TOK_USER:$REG_TOK_PASS" "${!v}/$IMAGE" \
+		--creds "$REG_TOK_USER:$REG_TOK_PASS" "127.0.0.1:$port/$IMAGE" \
 		>"$dir/out" 2>"$dir/err" </dev/null || rc=$?
 	echo $((SECONDS - t0)) >"$dir/secs"
 	echo "$rc" >"$dir/rc"
-	v=$(_reg_var "$name")
-	v=PROXY_${v}_LOG
-	cp "${!v}" "$dir/log"
 }
 
 # check_row STAGE FAULT VERDICT EXIT CODE RE: the row's outcome, with
@@ -174,15 +164,29 @@ check_log() {
 	return 0
 }
 
-# matrix STAGE ROWS: run every row of one stage, then check them all.
+# matrix STAGE ROWS: one proxy with a port for each row; run every row
+# side by side, then check them all.
 matrix() {
-	local stage=$1 rows=$2 fault verdict want code re pids=() bad=0
+	local stage=$1 rows=$2 fault verdict want code re bad=0 v i
+	local -a faults=() args=() ports=() pids=()
 	while read -r fault verdict want code re; do
 		[ -n "$fault" ] || continue
-		run_row "$stage" "$fault" &
-		pids+=($!)
+		faults+=("$fault")
+		args+=(--fault-each "$stage:$fault")
 	done <<<"$rows"
+	proxy_start "$stage" "$REG_TOK_ADDR" --tls --proxy-realm "${args[@]}"
+	v=PROXY_$(_reg_var "$stage")_PORTS
+	read -r -a ports <<<"${!v}"
+	v=PROXY_$(_reg_var "$stage")_LOG
+	for ((i = 0; i < ${#faults[@]}; i++)); do
+		run_row "$stage" "${faults[i]}" "${ports[i + 1]}" &
+		pids+=($!)
+	done
 	wait "${pids[@]}"
+	for ((i = 0; i < ${#faults[@]}; i++)); do
+		grep -E "host=[^ ]*:${ports[i + 1]} " "${!v}" \
+			>"$BATS_TEST_TMPDIR/${faults[i]}/log" || true
+	done
 	while IFS=$'\t ' read -r fault verdict want code re; do
 		[ -n "$fault" ] || continue
 		check_row "$stage" "$fault" "$verdict" "$want" "$code" "$re" ||

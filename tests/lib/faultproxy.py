@@ -766,6 +766,12 @@ def parse_args(argv):
 		       help="break every request of STAGE (%s) with FAULT: %s" %
 		       (", ".join(STAGES), "; ".join(
 			       "%s: %s" % kv for kv in FAULTS.items())))
+	p.add_argument("--fault-each", action="append", default=[],
+		       metavar="STAGE:FAULT",
+		       help="also listen on one more port per value, breaking "
+		       "STAGE with FAULT there (the port file lists the main "
+		       "port, then these in order; log lines tell them apart "
+		       "by the port in host=)")
 	p.add_argument("--proxy-realm", action="store_true",
 		       help="name this proxy as the realm of relayed Bearer "
 		       "challenges and forward realm requests to the real one "
@@ -775,11 +781,13 @@ def parse_args(argv):
 		       "blob requests")
 	opts = p.parse_args(argv)
 	opts.faults = {}
-	for f in opts.fault:
+	for f in opts.fault + opts.fault_each:
 		stage, _, fault = f.partition(":")
 		if stage not in STAGES or fault not in FAULTS:
 			p.error("--fault %s: not STAGE:FAULT" % f)
-		opts.faults[stage] = fault
+		if f in opts.fault:
+			opts.faults[stage] = fault
+	opts.fault_each = [f.partition(":")[::2] for f in opts.fault_each]
 	return opts
 
 
@@ -800,13 +808,12 @@ def setup_upstream(srv, opts):
 			srv.up_ctx = ssl._create_unverified_context()
 
 
-def main(argv):
-	opts = parse_args(argv)
-	srv = Server(("127.0.0.1", opts.port), Handler)
+def make_server(opts, port, faults, log_lock):
+	srv = Server(("127.0.0.1", port), Handler)
 	srv.opts = opts
-	srv.log_lock = threading.Lock()
+	srv.log_lock = log_lock
 	srv.scheme = "http"
-	srv.faults = opts.faults
+	srv.faults = faults
 	srv.hits = {}
 	srv.configs, srv.layers = set(), set()
 	srv.real_realm = None
@@ -822,10 +829,23 @@ def main(argv):
 	srv.realm_path = "/auth/issue"
 	srv.realm = "%s://127.0.0.1:%d%s" % (srv.scheme, port, srv.realm_path)
 	srv.token = secrets.token_urlsafe(24)
+	return srv
+
+
+def main(argv):
+	opts = parse_args(argv)
+	lock = threading.Lock()
+	servers = [make_server(opts, opts.port, opts.faults, lock)]
+	# --fault-each: one more listener per value, on a port of its own
+	for stage, fault in opts.fault_each:
+		servers.append(make_server(opts, 0, {stage: fault}, lock))
+	for srv in servers[1:]:
+		threading.Thread(target=srv.serve_forever, daemon=True).start()
 	serverlife.watch_owner(opts.owner_pid)
-	serverlife.publish_ports(opts.port_file, [port])
+	serverlife.publish_ports(opts.port_file,
+				 [srv.server_address[1] for srv in servers])
 	try:
-		srv.serve_forever()
+		servers[0].serve_forever()
 	except KeyboardInterrupt:
 		pass
 	return 0
