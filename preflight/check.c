@@ -147,7 +147,14 @@ static int fetch_document(struct run *run, const char *ref,
 		return -1;
 	}
 	if (document_parse(got->body.data, got->body.len, got->content_type,
-			   doc, &err) < 0) {
+			   doc, &err) < 0 && err.category == ERROR_LIMIT) {
+		/* past one of our own limits: not known to be unreadable */
+		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
+			     "limit-exceeded", "%s answered '%s': %s",
+			     got->host, ref, err.message);
+		return -1;
+	}
+	if (err.category != ERROR_NONE) {
 		findings_add(&run->res->findings, SIGNAL_TAG, SEVERITY_UNKNOWN,
 			     "manifest-unreadable",
 			     "%s answered '%s' with content that is not a "

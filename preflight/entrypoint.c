@@ -385,6 +385,22 @@ static bool parse_shebang(const unsigned char *head, size_t len,
 	return true;
 }
 
+/* With no newline in its first SCRIPT_LINE_MAX bytes, a #! line whose
+   interpreter name runs to their end is refused: the kernel will not run
+   a truncated name (fs/binfmt_script.c). */
+static bool shebang_truncated(const unsigned char *head, size_t len)
+{
+	size_t n = SCRIPT_LINE_MAX - 1, i = 2;
+
+	if (len < SCRIPT_LINE_MAX || memchr(head, '\n', SCRIPT_LINE_MAX))
+		return false;
+	while (i < n && (head[i] == ' ' || head[i] == '\t'))
+		i++;
+	while (i < n && head[i] != ' ' && head[i] != '\t' && head[i] != '\0')
+		i++;
+	return i >= n;
+}
+
 static int inspect_env_target(struct inspect_ctx *c, const char *name,
 			      int depth, struct error *err)
 {
@@ -461,6 +477,16 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 	char *interp = NULL, *arg = NULL;
 	int ret = 0;
 
+	if (shebang_truncated(file->head, file->head_len)) {
+		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
+			     "script-interpreter-missing",
+			     "'%s' starts with #! but its first line has no end "
+			     "within %d bytes (SCRIPT_LINE_MAX) and the "
+			     "interpreter's name runs to there: the kernel runs "
+			     "no truncated name: exec format error", path,
+			     SCRIPT_LINE_MAX);
+		return 0;
+	}
 	if (!parse_shebang(file->head, file->head_len, &interp, &arg)) {
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "script-interpreter-missing",

@@ -211,6 +211,34 @@ static int status_error(struct registry *r, const char *what,
 	return -1;
 }
 
+/*
+ * An HTML page where a manifest or blob was asked for: a proxy's login
+ * page or a captive portal answered, not the registry. What the image
+ * holds is then unknown; it is no digest mismatch of the image's own.
+ */
+static bool is_html_page(const char *content_type, const void *data,
+			 size_t len)
+{
+	const unsigned char *p = data;
+	size_t i = 0;
+
+	if (!content_type || strncasecmp(content_type, "text/html", 9))
+		return false;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			   p[i] == '\n'))
+		i++;
+	return i < len && p[i] == '<';
+}
+
+static int html_page_error(const char *what, const char *host,
+			   struct error *err)
+{
+	return error_set(err, ERROR_REGISTRY,
+			 "%s: %s answered with an HTML page (text/html), not "
+			 "the content asked for: a proxy or login page is in "
+			 "the way", what, host);
+}
+
 static char *basic_authorization(const char *user, const char *pass)
 {
 	char *plain = xasprintf("%s:%s", user, pass ? pass : "");
@@ -303,6 +331,73 @@ static bool credentials_for_target(const struct registry *r)
 	return r->opt.username && !strcmp(r->t->domain, r->home);
 }
 
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Whether there is time to wait ms and still try again. */
+static bool time_for(struct registry *r, long ms)
+{
+	return !r->opt.deadline_ms ||
+	       registry_now_ms() + ms + 1000 < r->opt.deadline_ms;
+}
+
+/* Backoff with jitter before try number `tries` (1-based). */
+static long backoff_ms(int tries)
+{
+	long base = 250L << (tries < 6 ? tries : 6);
+
+	return base + (long)((unsigned)rand() % (unsigned)base);
+}
+
+/* Seconds in a Retry-After header (delta-seconds form), or -1. */
+static long retry_after_ms(const char *value)
+{
+	char *end;
+	long s;
+
+	if (!value)
+		return -1;
+	s = strtol(value, &end, 10);
+	if (end == value || s < 0 || s > 3600)
+		return -1;
+	return s * 1000;
+}
+
+/*
+ * The token request, retried as the registry's own calls are: after a
+ * transport error or a 5xx with backoff, after a 429 when its
+ * Retry-After fits in the time left. 0 once a response is in resp.
+ */
+static int token_request(struct registry *r, const struct http_request *q,
+			 struct http_response *resp, struct error *err)
+{
+	long wait;
+
+	for (int tries = 1;; tries++) {
+		http_response_release(resp);
+		error_init(err);
+		if (http_perform(r->http, q, resp, err) < 0)
+			wait = err->category == ERROR_NETWORK ?
+			       backoff_ms(tries) : -1;
+		else if (resp->status == 429)
+			wait = retry_after_ms(resp->retry_after);
+		else if (resp->status >= 500)
+			wait = backoff_ms(tries);
+		else
+			return 0;
+		if (wait < 0 || tries >= REGISTRY_TRIES_MAX ||
+		    !time_for(r, wait))
+			return err->category == ERROR_NONE ? 0 : -1;
+		trace(r, "  token request failed; retrying in %ld ms", wait);
+		sleep_ms(wait);
+	}
+}
+
 /* Bearer flow (distribution "token authentication"): ask the realm as
    given, service only when present, scope for the repository. */
 static int fetch_token_locked(struct registry *r, const struct challenge *c,
@@ -340,7 +435,7 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 	q.limit_name = "REGISTRY_TOKEN_BYTES_MAX";
 	q.deadline_ms = r->opt.deadline_ms;
 	trace(r, "GET %s (token)", url);
-	if (http_perform(r->http, &q, &resp, err) < 0) {
+	if (token_request(r, &q, &resp, err) < 0) {
 		error_prefix(err, "token request to %s", c->realm);
 		goto out;
 	}
@@ -348,6 +443,10 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 		status_error(r, "token request", url, &resp, err);
 		err->category = resp.status == 429 ? ERROR_RATELIMIT :
 			resp.status >= 500 ? ERROR_REGISTRY : ERROR_AUTH;
+		if (resp.status == 429)
+			error_prefix(err, "rate limited (Retry-After %s)",
+				     resp.retry_after ? "beyond the time left" :
+				     "not given");
 		goto out;
 	}
 	free(r->t->authorization);
@@ -467,43 +566,6 @@ static bool is_redirect(long status)
 {
 	return status == 301 || status == 302 || status == 303 ||
 	       status == 307 || status == 308;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Whether there is time to wait ms and still try again. */
-static bool time_for(struct registry *r, long ms)
-{
-	return !r->opt.deadline_ms ||
-	       registry_now_ms() + ms + 1000 < r->opt.deadline_ms;
-}
-
-/* Backoff with jitter before try number `tries` (1-based). */
-static long backoff_ms(int tries)
-{
-	long base = 250L << (tries < 6 ? tries : 6);
-
-	return base + (long)((unsigned)rand() % (unsigned)base);
-}
-
-/* Seconds in a Retry-After header (delta-seconds form), or -1. */
-static long retry_after_ms(const char *value)
-{
-	char *end;
-	long s;
-
-	if (!value)
-		return -1;
-	s = strtol(value, &end, 10);
-	if (end == value || s < 0 || s > 3600)
-		return -1;
-	return s * 1000;
 }
 
 struct attempt {
@@ -821,6 +883,12 @@ static int check_manifest_digest(struct registry *r, const char *asked,
 		out->unverified_digest = xstrdup(want);
 		return 0;
 	}
+	if (is_html_page(out->content_type, out->body.data, out->body.len)) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "manifest '%s'", asked);
+		return html_page_error(what, out->host, err);
+	}
 	return error_set(err, ERROR_DIGEST,
 			 "manifest '%s' from %s: content does not match "
 			 "digest: expected %s (%s), got %s", asked, out->host,
@@ -1101,6 +1169,12 @@ static int fetch_blob_here(struct registry *r, const char *digest,
 			  "blob '%s': unsupported digest algorithm", digest);
 		goto out;
 	}
+	if (strcmp(got, digest) &&
+	    is_html_page(a.resp.content_type, a.resp.body.data,
+			 a.resp.body.len)) {
+		html_page_error(what, host, err);
+		goto out;
+	}
 	if (strcmp(got, digest)) {
 		error_set(err, ERROR_DIGEST,
 			  "blob '%s' from %s: content does not match digest: "
@@ -1157,6 +1231,7 @@ struct registry_blob {
 	struct attempt a;
 	bool open;              /* a.stream is the current response */
 	bool whole;             /* the registry ignored Range */
+	bool sniffed;           /* the current response's first bytes seen */
 	uint64_t skip;          /* bytes of a whole response already had */
 	size_t prefix;          /* index in r->prefixes */
 };
@@ -1244,6 +1319,7 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 		b->skip = b->chk.offset;
 	}
 	b->open = true;
+	b->sniffed = false;
 	ret = 0;
 out:
 	free(path);
@@ -1318,6 +1394,12 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 			continue;
 		}
 		p = *data;
+		if (!b->sniffed) {
+			b->sniffed = true;
+			if (is_html_page(b->a.resp.content_type, p, (size_t)n))
+				return html_page_error("blob", b->r->t->domain,
+						       err);
+		}
 		if (b->skip) {
 			size_t drop = (uint64_t)n < b->skip ? (size_t)n :
 				      (size_t)b->skip;

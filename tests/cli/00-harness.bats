@@ -317,7 +317,7 @@ teardown_file() {
 	expect_eq "range" 206 "$STATUS"
 	req "$PROXY_FWD_URL/v2/"
 	expect_eq "anonymous" 401 "$STATUS"
-	expect_line log "GET /v2/$REPO/manifests/v1 host=$PROXY_FWD_ADDR auth=Basic accept=\"$OCI_MANIFEST\" range=\"\" side=front -> 200" \
+	expect_line log "GET /v2/$REPO/manifests/v1 host=$PROXY_FWD_ADDR auth=Basic accept=\"$OCI_MANIFEST\" scheme=http stage=tag range=\"\" side=front -> 200" \
 		"$PROXY_FWD_LOG"
 	expect_grep log "^GET /v2/$REPO/blobs/$LAYER_DIGEST .* auth=Basic .*range=\"bytes=0-9\" .*-> 206\$" \
 		"$PROXY_FWD_LOG"

@@ -6,7 +6,11 @@
 # that lie, digest algorithms other than sha256, a redirect target that
 # asks for credentials for a third host, broken ELF program headers,
 # relative and script interpreters, configs that lie, control bytes in
-# platform fields, an empty layer and a directory over a symlink.
+# platform fields, an empty layer and a directory over a symlink;
+# gzip and zstd bombs, tar size fields that lie, names that climb out of
+# the root, symlink chains at and past the hop limit, ELF headers and #!
+# lines the kernel refuses, and manifests and indexes past the limits
+# (tests/lib/hostiletar.py builds those).
 #
 # Run: PREFLIGHT=/abs/path/image-preflight sh tests/run-cli.sh \
 #          tests/cli/40-hostile.bats
@@ -293,4 +297,133 @@ expect_no_control_bytes() {
 	amd dir-over-symlink 1 FAIL
 	is dir-over-symlink fail:entrypoint-not-found
 	has dir-over-symlink fail:entrypoint-not-found "'/bin/app'"
+}
+
+# -- 12. bombs: small compressed, past IMAGEFS_LAYER_UNPACKED_MAX unpacked --
+
+# Largest resident set allowed for a check of a bomb (KiB); the layers
+# unpack to 9 GiB.
+BOMB_RSS_MAX_KB=$((256 * 1024))
+
+# amd_rss NAME STATUS VERDICT: amd, measuring the peak resident set.
+amd_rss() {
+	local name=$1 want=$2 verdict=$3 rss
+	PF_OUT="$BATS_TEST_TMPDIR/pf.out" PF_ERR="$BATS_TEST_TMPDIR/pf.err"
+	PF_STATUS=0
+	/usr/bin/time -f %M -o "$BATS_TEST_TMPDIR/rss" "$PREFLIGHT" check \
+		-o json --timeout 60 --insecure-registry "$REG" \
+		--platform "$AMD" "$(h "$name")" >"$PF_OUT" 2>"$PF_ERR" \
+		</dev/null || PF_STATUS=$?
+	expect_status "$want" || return 1
+	expect_verdict "$(h "$name")" "$AMD" "$verdict" || return 1
+	rss=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
+	[ "$rss" -le "$BOMB_RSS_MAX_KB" ] || {
+		echo "$name: peak RSS $rss KiB, more than $BOMB_RSS_MAX_KB" >&2
+		return 1
+	}
+}
+
+@test "bomb: gzip, one 9 GiB member before /app: unknown, memory bounded" {
+	amd_rss gzip-bomb 2 UNKNOWN
+	is gzip-bomb unknown:limit-exceeded
+	has gzip-bomb unknown:limit-exceeded \
+		"more than 8589934592 unpacked bytes \(IMAGEFS_LAYER_UNPACKED_MAX\)"
+}
+
+@test "bomb: zstd, nine 1 GiB members before /app: unknown, memory bounded" {
+	amd_rss zstd-bomb 2 UNKNOWN
+	is zstd-bomb unknown:limit-exceeded
+	has zstd-bomb unknown:limit-exceeded "IMAGEFS_LAYER_UNPACKED_MAX"
+}
+
+# -- 13. tar headers, names and links ---------------------------------------
+
+@test "tar: a negative size field is a corrupt layer" {
+	amd tar-size-negative 1 FAIL
+	is tar-size-negative fail:layer-corrupt
+	has tar-size-negative fail:layer-corrupt "negative size"
+}
+
+@test "tar: a size field of 2^62 bytes is past the limit: unknown" {
+	amd tar-size-huge 2 UNKNOWN
+	is tar-size-huge unknown:limit-exceeded
+	has tar-size-huge unknown:limit-exceeded "IMAGEFS_LAYER_UNPACKED_MAX"
+}
+
+@test "tar: '../../../etc/evil' climbs out; '/app' is inside the root" {
+	amd tar-escape 1 FAIL
+	is tar-escape fail:layer-path-escape
+	has tar-escape fail:layer-path-escape "'\.\./\.\./\.\./etc/evil'"
+	expect_jq "$(h tar-escape)" "$AMD" .entrypoint.resolved_path /app
+	amd tar-escape 0 WARN --runtime containerd
+	is tar-escape warn:layer-path-escape
+}
+
+@test "symlinks: a chain of 40 resolves, 41 is too many" {
+	amd symlink-chain-40 0 PASS
+	is symlink-chain-40
+	expect_jq "$(h symlink-chain-40)" "$AMD" .entrypoint.resolved_path /app
+	amd symlink-chain-41 1 FAIL
+	is symlink-chain-41 fail:entrypoint-symlink-loop
+	has symlink-chain-41 fail:entrypoint-symlink-loop \
+		"more than 40 symbolic links"
+}
+
+# -- 14. ELF headers and #! lines the kernel refuses --------------------------
+
+@test "elf: program headers past the end of the file" {
+	amd phoff-past-end 1 FAIL
+	is phoff-past-end fail:binary-malformed
+	has phoff-past-end fail:binary-malformed "past end of file"
+}
+
+@test "elf: e_phnum 65535, a table over 64 KiB" {
+	amd phnum-huge 1 FAIL
+	is phnum-huge fail:binary-malformed
+	has phnum-huge fail:binary-malformed "65535 program headers.*ELF_PHDR_TABLE_MAX"
+}
+
+@test "elf: e_phentsize 65535 is not an ELF64 program header" {
+	amd phentsize-huge 1 FAIL
+	is phentsize-huge fail:binary-malformed
+	has phentsize-huge fail:binary-malformed "e_phentsize"
+}
+
+@test "elf: a PT_INTERP that points past the end of the file" {
+	amd interp-past-end 1 FAIL
+	is interp-past-end fail:binary-malformed
+	has interp-past-end fail:binary-malformed "interpreter path past end"
+}
+
+@test "script: no newline within 256 bytes, the name runs to the end" {
+	amd shebang-long 1 FAIL
+	is shebang-long fail:script-interpreter-missing
+	has shebang-long fail:script-interpreter-missing \
+		"no end within 256 bytes.*exec format error"
+}
+
+@test "script: a file that is only '#!'" {
+	amd shebang-only 1 FAIL
+	is shebang-only fail:script-interpreter-missing
+	has shebang-only fail:script-interpreter-missing "names no interpreter"
+}
+
+# -- 15. manifests and indexes past the limits --------------------------------
+
+@test "limits: a manifest of 1000 layers, of 100000 layers (over 4 MiB)" {
+	amd layers-1000 2 UNKNOWN
+	is layers-1000 unknown:limit-exceeded
+	has layers-1000 unknown:limit-exceeded "1000 layers.*MANIFEST_LAYERS_MAX"
+	amd layers-100000 2 UNKNOWN
+	is layers-100000 unknown:limit-exceeded
+	has layers-100000 unknown:limit-exceeded "MANIFEST_BYTES_MAX"
+}
+
+@test "limits: an index of 2000 entries, of 100000 entries (over 4 MiB)" {
+	amd index-2000 2 UNKNOWN
+	is index-2000 unknown:limit-exceeded
+	has index-2000 unknown:limit-exceeded "2000 entries.*INDEX_ENTRIES_MAX"
+	amd index-100000 2 UNKNOWN
+	is index-100000 unknown:limit-exceeded
+	has index-100000 unknown:limit-exceeded "MANIFEST_BYTES_MAX"
 }

@@ -7,7 +7,15 @@ and CDNs have been seen to break them (see /work/shared/cases.md). Each
 request is recorded in --log as one line:
 
   METHOD PATH host=HOST auth=no|Basic|Bearer|OTHER accept="..."
-      range="..." side=front|redirected -> STATUS
+      scheme=http|https stage=STAGE|- range="..."
+      side=front|redirected -> STATUS
+
+--fault STAGE:FAULT breaks one kind of request (see STAGES and FAULTS):
+the token server's realm (with --proxy-realm the Bearer challenges
+relayed name this proxy as the realm), manifests by tag or by digest,
+the config blob and layer blobs (told apart by the manifests relayed).
+With --tls, a connection that does not start a TLS handshake is served
+as plain HTTP on the same port, so that a redirect can lead there.
 
 Python standard library only; one thread per connection.
 """
@@ -20,7 +28,9 @@ import json
 import os
 import re
 import secrets
+import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -45,6 +55,35 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate",
 ROUTE = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/"
 		   r"(?P<ref>[^/]+)$")
 DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
+
+# Where --fault applies, and what it does there.
+STAGES = ("token", "tag", "digest", "config", "layer")
+FAULTS = {
+	"reset": "close the connection with a TCP reset before any answer",
+	"reset-mid": "send the headers and half the body, then a reset",
+	"truncate": "send the headers and half the body, then close",
+	"drip": "send the headers, then the body one byte every 0.5 s",
+	"500": "answer 500 every time", "502": "answer 502 every time",
+	"503": "answer 503 every time",
+	"503once": "answer 503 to the first request only",
+	"429": "answer 429 Retry-After 1 to the first request only",
+	"429long": "answer 429 Retry-After 600 every time",
+	"ctype": "serve the right body as text/html",
+	"html": "answer 200 with an HTML login page",
+	"mismatch": "change one byte of the body (JSON stays valid)",
+	"big": "pad the body past 4 MiB (JSON stays valid)",
+	"redirect-host": "307 to the same path on host 'localhost' (this "
+	"proxy) once a request carries Authorization; there the proxy "
+	"forwards with the last Bearer token it saw",
+	"redirect-http": "the same over plain http (this proxy, same port; "
+	"with --tls)",
+}
+# Faults that need the upstream's answer first; at the tag stage HEAD is
+# answered 405 (as some registries do), so that the GET meets them.
+BODY_FAULTS = ("reset-mid", "truncate", "drip", "ctype", "mismatch", "big")
+BIG_BYTES = 4 * 1024 * 1024 + 4096
+DRIP_PERIOD = 0.5
+REALM_PATH = "/realm-via-proxy"
 
 SCHEMA1_TYPE = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 REDIRECT_MARK = "preflight_redirected"
@@ -112,6 +151,20 @@ def auth_kind(value):
 	return {"basic": "Basic", "bearer": "Bearer"}.get(scheme, "OTHER")
 
 
+class BufferedAnswer:
+	"""An upstream answer whose body was already read."""
+
+	def __init__(self, resp, body):
+		self.status, self.reason = resp.status, resp.reason
+		self.body = body
+
+	def read(self, n=-1):
+		if n is None or n < 0:
+			n = len(self.body)
+		out, self.body = self.body[:n], self.body[n:]
+		return out
+
+
 class Handler(BaseHTTPRequestHandler):
 	"""Every method goes through handle_any()."""
 
@@ -120,6 +173,11 @@ class Handler(BaseHTTPRequestHandler):
 
 	def log_message(self, fmt, *args):
 		pass
+
+	def setup(self):
+		super().setup()
+		self.scheme = "https" if isinstance(self.connection,
+						    ssl.SSLSocket) else "http"
 
 	def do_GET(self):
 		self.handle_any()
@@ -157,12 +215,12 @@ class Handler(BaseHTTPRequestHandler):
 	def record(self, status):
 		h = self.headers
 		accept = ", ".join(h.get_all("Accept") or [])
-		line = ('%s %s host=%s auth=%s accept="%s" range="%s" '
-			'side=%s -> %s' % (self.command, self.path,
-					   h.get("Host", ""),
-					   auth_kind(h.get("Authorization")),
-					   accept, h.get("Range", ""),
-					   self.side, status))
+		line = ('%s %s host=%s auth=%s accept="%s" scheme=%s stage=%s '
+			'range="%s" side=%s -> %s' % (
+				self.command, self.path, h.get("Host", ""),
+				auth_kind(h.get("Authorization")), accept,
+				self.scheme, getattr(self, "stage", None) or "-",
+				h.get("Range", ""), self.side, status))
 		srv = self.server
 		with srv.log_lock:
 			with open(srv.opts.log, "a", encoding="utf-8") as f:
@@ -207,10 +265,20 @@ class Handler(BaseHTTPRequestHandler):
 		self.by_digest = bool(DIGEST.match(ref))
 		if self.kind == "blobs" and not self.by_digest:
 			self.kind = "other"
+		self.stage = self.stage_of(url.path)
+		mine = self.headers.get("Authorization")
+		if self.side == "front" and mine and \
+		   mine.lower().startswith("bearer "):
+			self.server.last_bearer = mine
 		try:
 			self.body = self.read_body()
 		except ValueError as e:
 			self.answer_error(413, "SIZE_INVALID", str(e))
+			return
+		if self.stage_fault():
+			return
+		if self.stage == "token":
+			self.forward_realm(urllib.parse.urlencode(query))
 			return
 		if self.fault():
 			return
@@ -271,6 +339,197 @@ class Handler(BaseHTTPRequestHandler):
 			return True
 		return False
 
+	# -- stage faults ---------------------------------------------------
+
+	def stage_of(self, path):
+		"""Which --fault stage this request is, or None."""
+		if path == REALM_PATH:
+			return "token"
+		if self.kind == "manifests":
+			return "digest" if self.by_digest else "tag"
+		if self.kind == "blobs":
+			ref = path.rsplit("/", 1)[-1]
+			srv = self.server
+			with srv.log_lock:
+				if ref in srv.configs:
+					return "config"
+				if ref in srv.layers:
+					return "layer"
+		return None
+
+	def stage_fault(self):
+		"""Apply the --fault of this request's stage; True if answered.
+		Body faults are only noted here (self.body_fault) and applied
+		to the upstream's answer in relay()."""
+		srv = self.server
+		self.body_fault = None
+		if self.side != "front" or self.command not in ("GET", "HEAD"):
+			return False
+		fault = srv.faults.get(self.stage)
+		if not fault:
+			return False
+		with srv.log_lock:
+			srv.hits[self.stage] = srv.hits.get(self.stage, 0) + 1
+			first = srv.hits[self.stage] == 1
+		if fault in BODY_FAULTS:
+			if self.stage == "tag" and self.command == "HEAD":
+				self.answer(405)
+				return True
+			self.body_fault = fault
+			return False
+		if fault == "reset":
+			self.record("reset")
+			self.abort()
+			return True
+		if fault in ("500", "502", "503") or \
+		   (fault == "503once" and first):
+			code = int(fault[:3])
+			name, msg = ERROR_CODES[code]
+			self.answer_error(code, name, msg)
+			return True
+		if fault == "429" and first or fault == "429long":
+			self.answer_error(429, "TOOMANYREQUESTS",
+					  "too many requests",
+					  [("Retry-After", "1" if fault == "429"
+					    else "600")])
+			return True
+		if fault == "html":
+			self.answer(200, HTML_PAGE, "text/html; charset=utf-8")
+			return True
+		# as a registry with a CDN does: once the client is let in
+		if fault in ("redirect-host", "redirect-http") and \
+		   self.headers.get("Authorization"):
+			self.redirect_to(fault)
+			return True
+		return False
+
+	def redirect_to(self, fault):
+		port = self.server.server_address[1]
+		scheme, host = self.scheme, "localhost:%d" % port
+		if fault == "redirect-http":
+			scheme, host = "http", "127.0.0.1:%d" % port
+		sep = "&" if "?" in self.upath else "?"
+		self.answer(307, b"", None, [("Location", "%s://%s%s%s%s=1" % (
+			scheme, host, self.upath, sep, REDIRECT_MARK))])
+
+	def abort(self):
+		"""Close the connection with a TCP reset (SO_LINGER 0)."""
+		try:
+			self.wfile.flush()
+		except OSError:
+			pass
+		try:
+			self.connection.setsockopt(socket.SOL_SOCKET,
+						   socket.SO_LINGER,
+						   struct.pack("ii", 1, 0))
+			self.connection.close()
+		except OSError:
+			pass
+		self.close_connection = True
+
+	def send_faulted(self, status, reason, hdrs, body):
+		"""Send an upstream answer with self.body_fault applied."""
+		fault = self.body_fault
+		if fault == "mismatch":
+			body = corrupt(body)
+		elif fault == "big" and body[:1] == b"{":
+			body = body + b" " * (BIG_BYTES - len(body))
+		elif fault == "ctype":
+			hdrs = [(k, v) for k, v in hdrs
+				if k.lower() != "content-type"]
+			hdrs.append(("Content-Type", "text/html"))
+		hdrs = [(k, v) for k, v in hdrs
+			if k.lower() != "content-length"]
+		hdrs.append(("Content-Length", str(len(body))))
+		self.record("%s %s" % (status, fault))
+		self.send_head(status, reason, hdrs)
+		if self.command == "HEAD":
+			return
+		half = body[:len(body) // 2]
+		try:
+			if fault == "drip":
+				self.drip(body)
+			elif fault in ("reset-mid", "truncate"):
+				self.wfile.write(half)
+				self.wfile.flush()
+				if fault == "reset-mid":
+					self.abort()
+				else:
+					self.close_connection = True
+			else:
+				self.wfile.write(body)
+		except OSError:
+			self.close_connection = True
+
+	def drip(self, body):
+		end = time.monotonic() + MAX_DELAY
+		for i in range(len(body)):
+			if time.monotonic() > end:
+				break
+			self.wfile.write(body[i:i + 1])
+			self.wfile.flush()
+			time.sleep(DRIP_PERIOD)
+		self.close_connection = True
+
+	def learn(self, body):
+		"""Note the config and layer digests a manifest names."""
+		try:
+			doc = json.loads(body)
+		except ValueError:
+			return
+		if not isinstance(doc, dict):
+			return
+		srv = self.server
+		cfg = doc.get("config")
+		with srv.log_lock:
+			if isinstance(cfg, dict) and \
+			   isinstance(cfg.get("digest"), str):
+				srv.configs.add(cfg["digest"])
+			for layer in doc.get("layers") or []:
+				if isinstance(layer, dict) and \
+				   isinstance(layer.get("digest"), str):
+					srv.layers.add(layer["digest"])
+
+	def forward_realm(self, query):
+		"""Forward a realm request to the realm --proxy-realm replaced."""
+		srv = self.server
+		real = srv.real_realm
+		if not real:
+			self.answer_error(404, "NAME_UNKNOWN", "no realm seen yet")
+			return
+		u = urllib.parse.urlsplit(real)
+		q = "&".join(x for x in (u.query, query) if x)
+		path = (u.path or "/") + ("?" + q if q else "")
+		if u.scheme == "https":
+			conn = http.client.HTTPSConnection(
+				u.hostname, u.port or 443, timeout=UPSTREAM_TIMEOUT,
+				context=ssl._create_unverified_context())
+		else:
+			conn = http.client.HTTPConnection(
+				u.hostname, u.port or 80, timeout=UPSTREAM_TIMEOUT)
+		hdrs = {}
+		auth = self.headers.get("Authorization")
+		if auth:
+			hdrs["Authorization"] = auth
+		try:
+			conn.request(self.command, path, headers=hdrs)
+			self.relay(conn.getresponse())
+		except OSError as e:
+			self.answer_error(502, "UNAVAILABLE", "realm: %s" % e)
+		finally:
+			conn.close()
+
+	def rewrite_challenge(self, value):
+		"""A Bearer challenge with its realm replaced by this proxy's."""
+		m = re.search(r'realm="([^"]*)"', value)
+		if not m or not value.lower().startswith("bearer"):
+			return value
+		srv = self.server
+		srv.real_realm = m.group(1)
+		mine = "%s://127.0.0.1:%d%s" % (self.scheme,
+						 srv.server_address[1], REALM_PATH)
+		return value[:m.start(1)] + mine + value[m.end(1):]
+
 	def bearer_gate(self):
 		"""Be the auth gate: serve the realm, challenge, check tokens."""
 		srv = self.server
@@ -300,7 +559,7 @@ class Handler(BaseHTTPRequestHandler):
 		if ":" not in host:
 			host += ":%d" % self.server.server_address[1]
 		sep = "&" if "?" in self.upath else "?"
-		loc = "%s://%s%s%s%s=1" % (self.server.scheme, host, self.upath,
+		loc = "%s://%s%s%s%s=1" % (self.scheme, host, self.upath,
 					   sep, REDIRECT_MARK)
 		self.answer(307, b"", None, [("Location", loc)])
 
@@ -326,8 +585,11 @@ class Handler(BaseHTTPRequestHandler):
 		if replaced and o.upstream_auth:
 			cred = base64.b64encode(o.upstream_auth.encode()).decode()
 			hdrs["authorization"] = ("Authorization", "Basic " + cred)
+		elif self.side == "redirected" and self.server.last_bearer:
+			hdrs["authorization"] = ("Authorization",
+						 self.server.last_bearer)
 		hdrs["x-forwarded-proto"] = ("X-Forwarded-Proto",
-					     self.server.scheme)
+					     self.scheme)
 		if self.body or self.command in ("PUT", "POST", "PATCH"):
 			hdrs["content-length"] = ("Content-Length",
 						  str(len(self.body)))
@@ -369,6 +631,8 @@ class Handler(BaseHTTPRequestHandler):
 			if kl == "content-type" and o.content_type and \
 			   manifest and resp.status == 200:
 				v = o.content_type
+			if kl == "www-authenticate" and o.proxy_realm:
+				v = self.rewrite_challenge(v)
 			hdrs.append((k, v))
 		length = resp.getheader("Content-Length")
 		rewrite = o.corrupt_body and self.command == "GET" and \
@@ -379,6 +643,14 @@ class Handler(BaseHTTPRequestHandler):
 				hdrs.append(("Content-Length", length))
 			self.record(resp.status)
 			self.send_head(resp.status, resp.reason, hdrs)
+			return
+		if manifest and self.command == "GET" and resp.status == 200:
+			body = resp.read(MAX_REWRITE_BODY + 1)
+			self.learn(body)
+			resp = BufferedAnswer(resp, body)
+		if self.body_fault and 200 <= resp.status <= 299:
+			self.send_faulted(resp.status, resp.reason, hdrs,
+					  resp.read(MAX_REWRITE_BODY + 1))
 			return
 		if rewrite or length is None:
 			body = resp.read(MAX_REWRITE_BODY + 1)
@@ -408,6 +680,22 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
 	daemon_threads = True
 	allow_reuse_address = True
+	tls_ctx = None
+
+	def finish_request(self, request, client_address):
+		"""With TLS, a connection opening with a handshake record
+		(0x16) gets TLS; any other is served as plain HTTP."""
+		if self.tls_ctx:
+			try:
+				request.settimeout(UPSTREAM_TIMEOUT)
+				first = request.recv(1, socket.MSG_PEEK)
+				if first == b"\x16":
+					request = self.tls_ctx.wrap_socket(
+						request, server_side=True)
+				request.settimeout(None)
+			except (OSError, ssl.SSLError):
+				return
+		self.RequestHandlerClass(request, client_address, self)
 
 
 
@@ -473,10 +761,34 @@ def parse_args(argv):
 	p.add_argument("--error-code", help="registry error code for "
 		       "--status-manifests")
 	p.add_argument("--error-message")
+	p.add_argument("--fault", action="append", default=[],
+		       metavar="STAGE:FAULT",
+		       help="break every request of STAGE (%s) with FAULT: %s" %
+		       (", ".join(STAGES), "; ".join(
+			       "%s: %s" % kv for kv in FAULTS.items())))
+	p.add_argument("--fault-each", action="append", default=[],
+		       metavar="STAGE:FAULT",
+		       help="also listen on one more port per value, breaking "
+		       "STAGE with FAULT there (the port file lists the main "
+		       "port, then these in order; log lines tell them apart "
+		       "by the port in host=)")
+	p.add_argument("--proxy-realm", action="store_true",
+		       help="name this proxy as the realm of relayed Bearer "
+		       "challenges and forward realm requests to the real one "
+		       "(so that --fault token:... applies)")
 	p.add_argument("--delay", type=float, default=0,
 		       help="seconds to wait before forwarding manifest and "
 		       "blob requests")
-	return p.parse_args(argv)
+	opts = p.parse_args(argv)
+	opts.faults = {}
+	for f in opts.fault + opts.fault_each:
+		stage, _, fault = f.partition(":")
+		if stage not in STAGES or fault not in FAULTS:
+			p.error("--fault %s: not STAGE:FAULT" % f)
+		if f in opts.fault:
+			opts.faults[stage] = fault
+	opts.fault_each = [f.partition(":")[::2] for f in opts.fault_each]
+	return opts
 
 
 def setup_upstream(srv, opts):
@@ -496,28 +808,44 @@ def setup_upstream(srv, opts):
 			srv.up_ctx = ssl._create_unverified_context()
 
 
-def main(argv):
-	opts = parse_args(argv)
-	srv = Server(("127.0.0.1", opts.port), Handler)
+def make_server(opts, port, faults, log_lock):
+	srv = Server(("127.0.0.1", port), Handler)
 	srv.opts = opts
-	srv.log_lock = threading.Lock()
+	srv.log_lock = log_lock
 	srv.scheme = "http"
+	srv.faults = faults
+	srv.hits = {}
+	srv.configs, srv.layers = set(), set()
+	srv.real_realm = None
+	srv.last_bearer = None
 	if opts.tls_cert:
 		ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 		ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
 		# The handshake runs in the connection's thread, not accept().
-		srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
-					     do_handshake_on_connect=False)
+		srv.tls_ctx = ctx
 		srv.scheme = "https"
 	setup_upstream(srv, opts)
 	port = srv.server_address[1]
 	srv.realm_path = "/auth/issue"
 	srv.realm = "%s://127.0.0.1:%d%s" % (srv.scheme, port, srv.realm_path)
 	srv.token = secrets.token_urlsafe(24)
+	return srv
+
+
+def main(argv):
+	opts = parse_args(argv)
+	lock = threading.Lock()
+	servers = [make_server(opts, opts.port, opts.faults, lock)]
+	# --fault-each: one more listener per value, on a port of its own
+	for stage, fault in opts.fault_each:
+		servers.append(make_server(opts, 0, {stage: fault}, lock))
+	for srv in servers[1:]:
+		threading.Thread(target=srv.serve_forever, daemon=True).start()
 	serverlife.watch_owner(opts.owner_pid)
-	serverlife.publish_ports(opts.port_file, [port])
+	serverlife.publish_ports(opts.port_file,
+				 [srv.server_address[1] for srv in servers])
 	try:
-		srv.serve_forever()
+		servers[0].serve_forever()
 	except KeyboardInterrupt:
 		pass
 	return 0

@@ -36,6 +36,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostiletar as ht  # noqa: E402
 import imagebuild as ib  # noqa: E402
 import serverlife  # noqa: E402
 
@@ -290,8 +291,65 @@ def add_layers(store):
 	       ib.Config("linux/amd64", entrypoint=["/bin/app"]))
 
 
+# -- 12. bombs, lying tar headers, links, ELF and #! files, limits ------
+
+
+def tar_image(store, name, tar, entry="/app", compression="gzip"):
+	layer = ht.layer_of(tar, compression)
+	simple(store, name, [layer], ib.Config("linux/amd64",
+					       entrypoint=[entry]))
+
+
+def add_bombs(store):
+	# The configs' diff_ids are not the tars' digests (hashing 9 GiB
+	# takes longer than a check): only their count is checked before a
+	# layer is read.
+	for name, (data, total), comp in (
+			("gzip-bomb", ht.gzip_bomb(), "gzip"),
+			("zstd-bomb", ht.zstd_bomb(), "zstd")):
+		layer = ib.LayerBlob(data, ib.OCI_LAYER[comp],
+				     ib.sha256(data), total)
+		simple(store, name, [layer], ib.Config(
+			"linux/amd64", entrypoint=["/app"]))
+
+
+def add_tar_lies(store):
+	for name, value in (("tar-size-negative", -1),
+			    ("tar-size-huge", 1 << 62)):
+		tar_image(store, name, ht.size_field(value) + APP +
+			  bytes(-len(APP) % 512) + ht.tar_end())
+	tar_image(store, "tar-escape", ht.escaping_layer())
+	for n in (40, 41):
+		tar_image(store, "symlink-chain-%d" % n, ht.symlink_chain(n),
+			  entry="/l0")
+	for name, data in ht.FILES.items():
+		extra = ht.tar_member("bin/sh", APP) if "shebang" in name \
+			else b""
+		tar_image(store, name, extra + ht.tar_member("app", data) +
+			  ht.tar_end())
+
+
+def add_limits(store):
+	layer = app_layer()
+	cfg = config_for([layer], entrypoint=["/app"])
+	for n in (1000, 100000):
+		def many(doc, n=n):
+			doc["layers"] = doc["layers"] * n
+		data, d = store.raw("layers-%d" % n, cfg, [layer], many)
+		store.index_of("layers-%d" % n, [amd64_entry(data, d)])
+	data, d = store.raw("entries", cfg, [layer])
+	for n in (2000, 100000):
+		store.index_of("index-%d" % n, [amd64_entry(data, d)] * n)
+		for ref in [k for k in store.manifests if k[0] == "h/entries"]:
+			store.manifests[("h/index-%d" % n, ref[1])] = \
+				store.manifests[ref]
+		store.blobs.update({("h/index-%d" % n, k[1]): v for k, v in
+				    list(store.blobs.items())
+				    if k[0] == "h/entries"})
+
+
 SCENARIOS = (add_size_lies, add_digests, add_elf, add_configs,
-	     add_control, add_layers)
+	     add_control, add_layers, add_bombs, add_tar_lies, add_limits)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -78,8 +78,11 @@
 #   PROXY_N_URL         http(s)://127.0.0.1:PORT
 #   PROXY_N_CA          CA file when --tls, else empty
 #   PROXY_N_PID         proxy PID               PROXY_N_DIR  its dir
+#   PROXY_N_PORTS       with --fault-each: the main port, then one per
+#                       --fault-each value, space-separated
 #   PROXY_N_LOG         one line per request received:
 #       METHOD PATH host=HOST auth=no|Basic|Bearer|OTHER accept="..."
+#       scheme=http|https stage=token|tag|digest|config|layer|-
 #       range="..." side=front|redirected -> STATUS
 #   PROXY_N_REALM_LOG   with --bearer-challenge: the query string of each
 #                       request to the realm, one per line
@@ -535,8 +538,9 @@ proxy_start() {
 	_reg_wait_file "$dir/port" "$pid" ||
 		_reg_fail_log "proxy '$name' did not start" "$dir/proxy.err" ||
 		return 1
-	port=$(<"$dir/port")
-	export "PROXY_${v}_ADDR=127.0.0.1:$port" "PROXY_${v}_PORT=$port" \
+	read -r port _ <"$dir/port"
+	export "PROXY_${v}_PORTS=$(<"$dir/port")" \
+		"PROXY_${v}_ADDR=127.0.0.1:$port" "PROXY_${v}_PORT=$port" \
 		"PROXY_${v}_URL=$scheme://127.0.0.1:$port" "PROXY_${v}_CA=$ca" \
 		"PROXY_${v}_PID=$pid" "PROXY_${v}_DIR=$dir" \
 		"PROXY_${v}_LOG=$dir/requests.log" \
