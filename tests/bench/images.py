@@ -49,9 +49,11 @@ HUGE_FILLER = 1024 * MIB
 UPLOAD_CHUNK = 32 * MIB
 # Largest random file in a filler layer (images hold many files).
 FILLER_FILE_MAX = 8 * MIB
-# gzip level for layers with random filler: it does not compress, and
-# stored deflate blocks (level 0) are what higher levels end up writing
-# for it, ten times faster. A layer holding only a program gets level 6.
+# gzip level for layers of random filler alone: it does not compress,
+# and stored deflate blocks (level 0) are what higher levels end up
+# writing for it, ten times faster. A layer holding the program gets
+# level 6, as image builders use, so that its start is as compressed as
+# in a real image.
 FILLER_LEVEL = 0
 PROGRAM_LEVEL = 6
 
@@ -128,7 +130,7 @@ def filler_layer(rng, size, prefix_files=(), top="/opt/data"):
         size -= part
         n += 1
     tar = layer.tar_bytes()
-    level = FILLER_LEVEL if n else PROGRAM_LEVEL
+    level = PROGRAM_LEVEL if prefix_files else FILLER_LEVEL
     data = gzip.compress(tar, compresslevel=level, mtime=0)
     return ib.LayerBlob(data, ib.OCI_LAYER["gzip"], ib.sha256(tar),
                         len(tar)), tar

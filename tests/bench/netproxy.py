@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import time
 
@@ -191,6 +192,9 @@ async def serve(args):
                   Log(args.log))
     srv = await asyncio.start_server(proxy.handle, "127.0.0.1", 0,
                                      limit=READ_CHUNK)
+    # stopped by its PID: leave at once, open connections and all
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM,
+                                                  os._exit, 0)
     serverlife.watch_owner(args.owner_pid)
     serverlife.publish_ports(args.port_file,
                              [srv.sockets[0].getsockname()[1]])
