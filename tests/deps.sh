@@ -8,7 +8,8 @@ libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats libyaml-dev
 docker-registry apache2-utils openssl python3 ca-certificates curl jq
 clang-format
 dpkg-dev debhelper fakeroot lintian bash-completion zsh mandoc groff-base
-man-db rpm rpmlint"
+man-db rpm rpmlint
+skopeo file"
 
 missing=""
 for p in $PKGS; do

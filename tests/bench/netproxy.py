@@ -133,6 +133,8 @@ class Pipe:
                 wait = due - time.monotonic()
                 if wait > 0:
                     await asyncio.sleep(wait)
+                if self.writer.is_closing():
+                    raise ConnectionResetError("peer gone")
                 self.writer.write(data)
                 await self.writer.drain()
                 self.sent += len(data)
@@ -152,17 +154,29 @@ class Proxy:
         self.delay, self.window = delay, window
         self.log = log
         self.conns = 0
+        self.tasks = set()
 
     async def handle(self, creader, cwriter):
+        # asyncio keeps only weak references to tasks: hold this one, or
+        # a connection waiting on its own events can be collected
+        task = asyncio.current_task()
+        self.tasks.add(task)
         self.conns += 1
         conn = self.conns
         opened = time.monotonic()
         self.log.write(ev="open", conn=conn, t=opened)
+        counts = {"rx": 0, "tx": 0}
+        try:
+            await self.relay(creader, cwriter, opened, conn, counts)
+        finally:
+            self.tasks.discard(task)
+            self.log.write(ev="close", conn=conn, **counts)
+
+    async def relay(self, creader, cwriter, opened, conn, counts):
         try:
             ureader, uwriter = await asyncio.open_connection(
                 *self.upstream)
         except OSError:
-            self.log.write(ev="close", conn=conn, rx=0, tx=0)
             cwriter.close()
             return
         up = Pipe(creader, uwriter, self.delay, self.window,
@@ -177,11 +191,13 @@ class Proxy:
             for w in (uwriter, cwriter):
                 w.close()
         up.on_fail = down.on_fail = fail
-        await asyncio.gather(up.read_loop(), up.write_loop(),
-                             down.read_loop(), down.write_loop())
-        for w in (uwriter, cwriter):
-            w.close()
-        self.log.write(ev="close", conn=conn, rx=down.sent, tx=up.sent)
+        try:
+            await asyncio.gather(up.read_loop(), up.write_loop(),
+                                 down.read_loop(), down.write_loop())
+        finally:
+            for w in (uwriter, cwriter):
+                w.close()
+            counts["rx"], counts["tx"] = down.sent, up.sent
 
 
 async def serve(args):

@@ -31,6 +31,8 @@ for tool in skopeo readelf file tar /usr/bin/docker-registry; do
 done
 [ -x "$bin" ] || { echo "bench: no binary '$bin'" >&2; exit 3; }
 
+# no byte-code caches left in the tree
+export PYTHONDONTWRITEBYTECODE=1
 export DEBCACHE=${DEBCACHE:-$top/build/debcache}
 sh "$top/tests/lib/debbin.sh" --no-dynamic >/dev/null
 

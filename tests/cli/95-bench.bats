@@ -27,7 +27,7 @@ DELAY_MS=200
 netproxy_start() {
 	local name=$1 delay=$2 dir="$REG_ROOT/$1"
 	mkdir -p "$dir" || return 1
-	_reg_spawn "$name" "$dir/err" "$(_reg_python)" \
+	_reg_spawn "$name" "$dir/err" "$(_reg_python)" -B \
 		"$BATS_TEST_DIRNAME/../bench/netproxy.py" \
 		--upstream "$REG_REG_ADDR" --delay-ms "$delay" \
 		--port-file "$dir/port" --log "$dir/log" \
@@ -43,7 +43,7 @@ setup_file() {
 		return 1
 	}
 	registry_start reg plain || return 1
-	PYTHONPATH="$BATS_TEST_DIRNAME/../lib" "$(_reg_python)" - \
+	PYTHONPATH="$BATS_TEST_DIRNAME/../lib" "$(_reg_python)" -B - \
 		"$REG_REG_ADDR" "$IMAGES" <<'EOF' || return 1
 import sys
 import imagebuild as ib
