@@ -9,9 +9,10 @@
 # packages of debian/control (sh tests/deps.sh installs them).
 set -eu
 # A caller's make (make check, make deb) passes its variables, such as
-# BUILD=build/san SANITIZE=1, down through MAKEFLAGS: the package must
-# be built with its own settings only.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+# BUILD=build/san SANITIZE=1, down through MAKEFLAGS, and exports those
+# given on its command line into the environment: the package must be
+# built with its own settings only.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES BUILD SANITIZE
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: build-deb.sh OUTDIR}

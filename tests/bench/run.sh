@@ -10,8 +10,8 @@
 # tests/bench/bench.py through its counting and delaying proxies, prints
 # the tables and writes them to REPORT (default build/bench-report.md).
 # Everything it starts listens on 127.0.0.1 and is stopped at the end;
-# the registry's storage (about 1.5 GiB, most of it the 1 GiB layer) is
-# removed with it.
+# the registry's storage (about 1.4 GiB, most of it the 1 GiB layer) is
+# removed with it, and each pulled copy as soon as it was looked at.
 #
 # Knobs: BENCH_REPEAT (runs per measurement, default 3), BENCH_DELAYS
 # (default "0,20": ms added per direction), BENCH_CASES (default
