@@ -50,7 +50,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check unit cli check-style install clean demo cross
+.PHONY: all check unit cli check-style install clean demo cross bench
 
 all: $(BUILD)/image-preflight
 
@@ -96,6 +96,15 @@ cross-%:
 
 demo: all
 	@sh tests/demo/run.sh $(BUILD)/image-preflight
+
+# The benchmark (not part of check): bytes, requests, round trips, time
+# and memory of image-preflight and of skopeo, side by side, on images in
+# a registry of its own; an optimised build without sanitizers, so that
+# time and memory are the real ones. Tables in build/bench-report.md.
+bench:
+	$(MAKE) BUILD=build/bench SANITIZE=0 all
+	@bash tests/bench/run.sh build/bench/image-preflight \
+		build/bench-report.md
 
 # install, uninstall and the packages: packaging/
 include packaging/install.mk

@@ -25,9 +25,12 @@ struct reference;
 #define REGISTRY_RANGE_FIRST (128 * 1024)
 #define REGISTRY_RANGE_MAX (16 * 1024 * 1024)
 /* The start of each layer read is kept for a second look at the same
-   layer: this much of one layer, this much in all. */
-#define REGISTRY_PREFIX_MAX (16 * 1024 * 1024)
-#define REGISTRY_PREFIX_TOTAL_MAX (64 * 1024 * 1024)
+   layer (a loader passed while looking for the program): this much of
+   one layer, this much in all. It is most of the memory a check uses,
+   so it stays small: a second look further in downloads that part of
+   the layer again. */
+#define REGISTRY_PREFIX_MAX (4 * 1024 * 1024)
+#define REGISTRY_PREFIX_TOTAL_MAX (8 * 1024 * 1024)
 
 struct registry_options {
 	const char *username;     /* Basic credentials, or NULL */

@@ -9,7 +9,7 @@ docker-registry apache2-utils openssl python3 ca-certificates curl jq
 clang-format
 dpkg-dev debhelper fakeroot lintian bash-completion zsh mandoc groff-base
 man-db rpm rpmlint
-cloud-init python3-yaml"
+cloud-init python3-yaml skopeo file"
 
 missing=""
 for p in $PKGS; do
