@@ -538,9 +538,15 @@ static int read_files(struct libfile_set *set, size_t *idx, size_t n,
 	}
 	r = imagefs_files_read(set->fs, files, n, file_chunk, &b, err);
 	for (i = 0; i < n && r < 0; i++) {
-		free(set->v[idx[i]].buf);
-		set->v[idx[i]].buf = NULL;
-		set->v[idx[i]].stage = STAGE_NEW;
+		struct libfile *f = &set->v[idx[i]];
+
+		if (f->stage != STAGE_READING)
+			continue;
+		free(f->buf);
+		f->buf = NULL;
+		libfile_parsed_release(&f->p);
+		f->parsed = f->judged = false;
+		f->stage = STAGE_NEW;
 	}
 	free(files);
 	return r;
