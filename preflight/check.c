@@ -639,6 +639,7 @@ static void take_entrypoint(struct run *run)
 	else
 		findings_mark_checked(&res->findings, SIGNAL_BINARY);
 	imagefs_get_stats(fs, &st);
+	res->layer_reads = st.layers_opened;
 	judge_layer_entries(run, &st);
 	imagefs_free(fs);
 	free(layers);

@@ -131,6 +131,8 @@ struct image_result {
 	uint64_t bytes_received;
 	uint64_t layer_bytes_read;
 	uint64_t layer_bytes_total;
+	/* times a layer was read from its start (its stream opened) */
+	size_t layer_reads;
 	long elapsed_ms;
 };
 

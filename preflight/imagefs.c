@@ -985,8 +985,8 @@ static void imagefs_fill_node(struct imagefs_file *out,
 
 /* Fill out for a regular file, the end of any hard link. */
 static int imagefs_found_file(struct imagefs *fs, size_t layer,
-			      struct imagefs_node *n, struct imagefs_file *out,
-			      struct error *err)
+			      struct imagefs_node *n, bool want_head,
+			      struct imagefs_file *out, struct error *err)
 {
 	char q[IMAGEFS_QUOTE_MAX];
 
@@ -1000,11 +1000,13 @@ static int imagefs_found_file(struct imagefs *fs, size_t layer,
 			  imagefs_quote(q, n->path));
 		return imagefs_layer_error(fs, layer, err);
 	}
-	if (imagefs_node_head(fs, layer, n, err) < 0)
+	if (want_head && imagefs_node_head(fs, layer, n, err) < 0)
 		return -1;
 	imagefs_fill_node(out, IMAGEFS_FOUND, layer, n);
 	out->entry = n->ordinal;
-	out->head = xmalloc(n->head_len);
+	if (!n->head_read)
+		return 0;
+	out->head = xmalloc(n->head_len ? n->head_len : 1);
 	memcpy(out->head, n->head, n->head_len);
 	out->head_len = n->head_len;
 	return 0;
@@ -1050,8 +1052,8 @@ static int imagefs_follow_symlink(const char *t, size_t link_len,
    symlink is that symlink, standing at t. */
 static int imagefs_apply_file(struct imagefs *fs, size_t layer,
 			      struct imagefs_node *n, const char *t,
-			      char **next, struct imagefs_file *out,
-			      struct error *err)
+			      bool want_head, char **next,
+			      struct imagefs_file *out, struct error *err)
 {
 	if (imagefs_hardlink_resolve(fs, layer, &n, out, err) < 0)
 		return -1;
@@ -1060,7 +1062,7 @@ static int imagefs_apply_file(struct imagefs *fs, size_t layer,
 		return imagefs_follow_symlink(t, strlen(t), n->target, next,
 					      out, err);
 	}
-	return imagefs_found_file(fs, layer, n, out, err);
+	return imagefs_found_file(fs, layer, n, want_head, out, err);
 }
 
 static enum imagefs_status imagefs_verdict_status(enum imagefs_verdict v)
@@ -1080,8 +1082,8 @@ static enum imagefs_status imagefs_verdict_status(enum imagefs_verdict v)
 /* Apply one layer's decision to out; *next is set when a link moved t. */
 static int imagefs_apply(struct imagefs *fs, size_t layer,
 			 const struct imagefs_decision *d, const char *t,
-			 char **next, struct imagefs_file *out,
-			 struct error *err)
+			 bool want_head, char **next,
+			 struct imagefs_file *out, struct error *err)
 {
 	switch (d->verdict) {
 	case VERDICT_SYMLINK:
@@ -1089,8 +1091,8 @@ static int imagefs_apply(struct imagefs *fs, size_t layer,
 					      d->node->target, next, out,
 					      err);
 	case VERDICT_FILE:
-		return imagefs_apply_file(fs, layer, d->node, t, next, out,
-					  err);
+		return imagefs_apply_file(fs, layer, d->node, t, want_head,
+					  next, out, err);
 	case VERDICT_NOT_DIR:
 	case VERDICT_IS_DIR:
 	case VERDICT_SPECIAL:
@@ -1135,8 +1137,8 @@ static size_t imagefs_dir_prefix(const struct imagefs_layer_state *st,
 /* One pass over the layers for t; *next is set when a link moved t.
    dir_len tracks the ancestors that upper layers made directories. */
 static int imagefs_lookup_once(struct imagefs *fs, const char *t,
-			       char **next, struct imagefs_file *out,
-			       struct error *err)
+			       bool want_head, char **next,
+			       struct imagefs_file *out, struct error *err)
 {
 	size_t layer = fs->count, dir_len = 0;
 
@@ -1151,15 +1153,16 @@ static int imagefs_lookup_once(struct imagefs *fs, const char *t,
 		if (imagefs_layer_decide(fs, layer, t, dir_len, &d, err) < 0)
 			return -1;
 		if (d.verdict != VERDICT_NONE)
-			return imagefs_apply(fs, layer, &d, t, next, out,
-					     err);
+			return imagefs_apply(fs, layer, &d, t, want_head,
+					     next, out, err);
 		dir_len = imagefs_dir_prefix(&fs->state[layer], t, dir_len);
 	}
 	return 0;
 }
 
-int imagefs_lookup(struct imagefs *fs, const char *path,
-		   struct imagefs_file *out, struct error *err)
+static int imagefs_lookup_head(struct imagefs *fs, const char *path,
+			       bool want_head, struct imagefs_file *out,
+			       struct error *err)
 {
 	char *t = NULL;
 	int r = -1;
@@ -1170,7 +1173,8 @@ int imagefs_lookup(struct imagefs *fs, const char *path,
 	for (;;) {
 		char *next = NULL;
 
-		if (imagefs_lookup_once(fs, t, &next, out, err) < 0)
+		if (imagefs_lookup_once(fs, t, want_head, &next, out,
+					err) < 0)
 			goto out;
 		if (!next)
 			break;
@@ -1186,6 +1190,44 @@ out:
 	return r;
 }
 
+int imagefs_lookup(struct imagefs *fs, const char *path,
+		   struct imagefs_file *out, struct error *err)
+{
+	return imagefs_lookup_head(fs, path, true, out, err);
+}
+
+int imagefs_lookup_stat(struct imagefs *fs, const char *path,
+			struct imagefs_file *out, struct error *err)
+{
+	return imagefs_lookup_head(fs, path, false, out, err);
+}
+
+/* Put the cursor on the data of the entry a found file names. */
+static int imagefs_cursor_at(struct imagefs *fs, size_t layer, size_t entry,
+			     struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+
+	if (imagefs_cursor_seek(fs, layer, entry, err) < 0 ||
+	    imagefs_cursor_next(fs, err) < 0)
+		return -1;
+	if (!c->open || c->next != entry + 1) {
+		error_set(err, ERROR_FORMAT, "entry %zu missing when read again",
+			  entry);
+		return imagefs_layer_error(fs, layer, err);
+	}
+	return 0;
+}
+
+static int imagefs_check_found(const struct imagefs *fs,
+			       const struct imagefs_file *file,
+			       struct error *err)
+{
+	if (file->status == IMAGEFS_FOUND && file->layer < fs->count)
+		return 0;
+	return error_set(err, ERROR_USAGE, "no file to read");
+}
+
 int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
 		      imagefs_chunk_fn fn, void *ctx, struct error *err)
 {
@@ -1194,18 +1236,9 @@ int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
 	uint64_t offset = 0;
 	int r = 0;
 
-	if (file->status != IMAGEFS_FOUND || file->layer >= fs->count) {
-		error_set(err, ERROR_USAGE, "no file to read");
+	if (imagefs_check_found(fs, file, err) < 0 ||
+	    imagefs_cursor_at(fs, file->layer, file->entry, err) < 0)
 		return -1;
-	}
-	if (imagefs_cursor_seek(fs, file->layer, file->entry, err) < 0 ||
-	    imagefs_cursor_next(fs, err) < 0)
-		return -1;
-	if (!c->open || c->next != file->entry + 1) {
-		error_set(err, ERROR_FORMAT, "entry %zu missing when read again",
-			  file->entry);
-		return imagefs_layer_error(fs, file->layer, err);
-	}
 	chunk = xmalloc(IMAGEFS_HEAD_MAX);
 	while (r == 0) {
 		la_ssize_t n = archive_read_data(c->archive, chunk,
@@ -1223,6 +1256,109 @@ int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
 	free(chunk);
 	c->data_pending = false;
 	return 0;
+}
+
+/* One file of a batch, where the batch reads it. */
+struct imagefs_batch_item {
+	size_t layer;
+	size_t entry;
+	size_t index;      /* in the caller's array */
+	bool active;       /* fn still wants its bytes */
+};
+
+/* The order imagefs reads layers in (top down), then tar order. */
+static int imagefs_batch_cmp(const void *a, const void *b)
+{
+	const struct imagefs_batch_item *x = a, *y = b;
+
+	if (x->layer != y->layer)
+		return x->layer > y->layer ? -1 : 1;
+	if (x->entry != y->entry)
+		return x->entry < y->entry ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Hand one chunk to every file of the group still reading; false when
+   none is. */
+static bool imagefs_batch_deliver(struct imagefs_batch_item *g, size_t n,
+				  uint64_t offset, const unsigned char *data,
+				  size_t len, imagefs_batch_fn fn, void *ctx)
+{
+	bool any = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (g[i].active && fn(ctx, g[i].index, offset, data, len))
+			g[i].active = false;
+		any = any || g[i].active;
+	}
+	return any;
+}
+
+/* Read the entry the n files of group g share, once, for all of them. */
+static int imagefs_batch_group(struct imagefs *fs,
+			       struct imagefs_batch_item *g, size_t n,
+			       unsigned char *chunk, imagefs_batch_fn fn,
+			       void *ctx, struct error *err)
+{
+	struct imagefs_cursor *c = &fs->cursor;
+	uint64_t offset = 0;
+	bool more = true;
+	size_t i;
+
+	if (imagefs_cursor_at(fs, g[0].layer, g[0].entry, err) < 0)
+		return -1;
+	while (more) {
+		la_ssize_t r = archive_read_data(c->archive, chunk,
+						 IMAGEFS_HEAD_MAX);
+
+		if (r == 0 || r == ARCHIVE_WARN)
+			break;
+		if (r < 0)
+			return imagefs_archive_error(fs, err);
+		more = imagefs_batch_deliver(g, n, offset, chunk, (size_t)r,
+					     fn, ctx);
+		offset += (uint64_t)r;
+	}
+	c->data_pending = false;
+	for (i = 0; i < n; i++)
+		fn(ctx, g[i].index, offset, NULL, 0);
+	return 0;
+}
+
+int imagefs_files_read(struct imagefs *fs,
+		       const struct imagefs_file *const *files, size_t count,
+		       imagefs_batch_fn fn, void *ctx, struct error *err)
+{
+	struct imagefs_batch_item *items;
+	unsigned char *chunk;
+	size_t i, j;
+	int r = 0;
+
+	for (i = 0; i < count; i++)
+		if (imagefs_check_found(fs, files[i], err) < 0)
+			return -1;
+	if (!count)
+		return 0;
+	items = xcalloc(count, sizeof(*items));
+	for (i = 0; i < count; i++) {
+		items[i].layer = files[i]->layer;
+		items[i].entry = files[i]->entry;
+		items[i].index = i;
+		items[i].active = true;
+	}
+	qsort(items, count, sizeof(*items), imagefs_batch_cmp);
+	chunk = xmalloc(IMAGEFS_HEAD_MAX);
+	for (i = 0; i < count && r == 0; i = j) {
+		for (j = i + 1; j < count && items[j].layer == items[i].layer &&
+				items[j].entry == items[i].entry; j++)
+			;
+		r = imagefs_batch_group(fs, items + i, j - i, chunk, fn, ctx,
+					err);
+	}
+	free(chunk);
+	free(items);
+	return r;
 }
 
 /* Read layer to the end of its tar, indexing every entry. */

@@ -105,6 +105,15 @@ int imagefs_lookup(struct imagefs *fs, const char *path,
 void imagefs_file_release(struct imagefs_file *f);
 
 /*
+ * imagefs_lookup() without reading the file's first bytes: out->head is
+ * NULL unless an earlier lookup read them. Reads layers only as far as
+ * the index needs, so a caller that wants the bytes of several files
+ * can look them all up first and read them with imagefs_files_read().
+ */
+int imagefs_lookup_stat(struct imagefs *fs, const char *path,
+			struct imagefs_file *out, struct error *err);
+
+/*
  * Hand the data of a file found by imagefs_lookup() to fn in order,
  * chunk by chunk, from its first byte; fn returns 0 to go on, 1 to stop.
  * The layer is read again up to the file's entry (the blob source keeps
@@ -116,6 +125,23 @@ typedef int (*imagefs_chunk_fn)(void *ctx, uint64_t offset,
 				const unsigned char *data, size_t len);
 int imagefs_file_scan(struct imagefs *fs, const struct imagefs_file *file,
 		      imagefs_chunk_fn fn, void *ctx, struct error *err);
+
+/*
+ * Read the data of several found files in one forward pass per layer:
+ * top layer first, each layer's entries in tar order, so that no layer
+ * is read from its start more than once (plus once when the stream
+ * already stood past the first entry wanted). fn gets each file's bytes
+ * in order from its first one, as imagefs_chunk_fn does, with index its
+ * place in files; it returns 0 to go on, 1 to want no more of that
+ * file. After a file's last chunk (or its refusal) fn is called once
+ * more with data NULL and len 0. Files naming the same entry share one
+ * read. Returns 0, or -1 when a layer cannot be read.
+ */
+typedef int (*imagefs_batch_fn)(void *ctx, size_t index, uint64_t offset,
+				const unsigned char *data, size_t len);
+int imagefs_files_read(struct imagefs *fs,
+		       const struct imagefs_file *const *files, size_t count,
+		       imagefs_batch_fn fn, void *ctx, struct error *err);
 
 /*
  * Copy up to len bytes of the file from offset into buf (served from

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "imagefs.h"
 #include "ldcache.h"
+#include "libfile.h"
 #include "manifest.h"
 #include "verdict.h"
 
@@ -29,10 +30,6 @@
 /* ld.so.conf "include" levels followed, and directories kept. */
 #define LIBRARY_CONF_DEPTH_MAX 4
 #define LIBRARY_CONF_DIRS_MAX 256
-/* A library's bytes up to the end of its dynamic section are read in
-   one pass when they are at most this many (its string table usually
-   lies before it): one re-read of the layer instead of two. */
-#define LIBRARY_PREFIX_READ_MAX (32 * 1024 * 1024)
 /* Files one ld.so.conf "include" pattern may match. */
 #define LIBRARY_CONF_MATCHES_MAX 64
 
@@ -105,8 +102,9 @@ struct lib_search {
 	bool conf_looked;
 	struct buf listing;
 	size_t listed;
-	unsigned char *prefix;   /* the object's first bytes, or NULL */
-	size_t prefix_len;
+	struct libfile_set *files;   /* every file the search met */
+	bool collecting;      /* looking up a level's candidates only */
+	bool files_full;      /* LIBFILE_MAX stopped the walk */
 };
 
 /* What the search for one name came to. */
@@ -120,17 +118,16 @@ enum lib_hit_kind {
 struct lib_hit {
 	enum lib_hit_kind kind;
 	char *path;
-	struct imagefs_file file;
+	size_t file;      /* in ls->files */
 	char reason[ERROR_MESSAGE_MAX];   /* uncertain: why; bad: what */
 	char *other;      /* first candidate for another machine */
-	char other_desc[160];
+	char other_desc[LIBFILE_DESC_MAX];
 	struct buf searched;
 };
 
 static void lib_hit_release(struct lib_hit *h)
 {
 	free(h->path);
-	imagefs_file_release(&h->file);
 	free(h->other);
 	buf_release(&h->searched);
 	memset(h, 0, sizeof(*h));
@@ -152,13 +149,6 @@ static void note_searched(struct lib_hit *h, const char *place)
 	if (h->searched.len)
 		buf_append(&h->searched, ", ", 2, room, "", &ignored);
 	buf_append(&h->searched, place, strlen(place), room, "", &ignored);
-}
-
-static void describe_elf(char *out, size_t size, const struct elf_info *e)
-{
-	snprintf(out, size, "%s %s %s (machine %u)",
-		 elf_class_name(e->elf_class), elf_data_name(e->elf_data),
-		 elf_machine_name(e->machine), e->machine);
 }
 
 /* The directory part of path ("/" for a file at the root). */
@@ -184,48 +174,35 @@ static char *absolute_dir(const struct lib_search *ls, const char *dir)
 	return xasprintf("%s/%s", wd, *dir ? dir : ".");
 }
 
-enum lib_cand {
-	CAND_ABSENT = 0,
-	CAND_FIT,
-	CAND_OTHER,   /* another class or machine: the loader searches on */
-	CAND_BAD,     /* the loader stops here with an error */
-};
-
-/* Judge one file as ld.so's open_verify does. */
-static enum lib_cand judge_candidate(struct lib_search *ls,
-				     const struct imagefs_file *file,
+/* Replay a file's judgement for the search at path. */
+static enum lib_cand judge_candidate(const struct libfile_judgement *j,
 				     struct lib_hit *hit, const char *path)
 {
-	struct elf_info e;
-	struct error perr;
-
-	error_init(&perr);
-	if (!elf_is_elf(file->head, file->head_len)) {
-		snprintf(hit->reason, sizeof(hit->reason),
-			 "not an ELF file: invalid ELF header");
-		return CAND_BAD;
-	}
-	if (elf_parse(file->head, file->head_len, (uint64_t)file->size, &e,
-		      &perr) < 0) {
-		snprintf(hit->reason, sizeof(hit->reason), "%s",
-			 perr.message);
-		return CAND_BAD;
-	}
-	if (e.elf_class != ls->elf_class || e.elf_data != ls->elf_data ||
-	    e.machine != ls->machine) {
+	if (j->other_machine) {
 		if (!hit->other) {
 			hit->other = xstrdup(path);
-			describe_elf(hit->other_desc, sizeof(hit->other_desc),
-				     &e);
+			snprintf(hit->other_desc, sizeof(hit->other_desc),
+				 "%s", j->other_desc);
 		}
-		return ls->musl ? CAND_BAD : CAND_OTHER;
+	} else if (j->cand == CAND_BAD) {
+		snprintf(hit->reason, sizeof(hit->reason), "%s", j->reason);
 	}
-	if (e.type != 3) {
-		snprintf(hit->reason, sizeof(hit->reason),
-			 "ELF type %u, not a shared object", e.type);
-		return CAND_BAD;
-	}
-	return CAND_FIT;
+	return j->cand;
+}
+
+/* While a level's candidates are collected: does the search end at
+   this file, already judged? */
+static int collect_path(struct lib_search *ls, size_t idx)
+{
+	const struct libfile_judgement *j;
+	struct error ignored;
+
+	if (!libfile_known(ls->files, idx))
+		return 0;
+	error_init(&ignored);
+	if (libfile_judge(ls->files, idx, &j, &ignored) < 0)
+		return 0;
+	return j->cand == CAND_FIT || j->cand == CAND_BAD;
 }
 
 /*
@@ -238,20 +215,24 @@ static int try_path(struct lib_search *ls, const char *path,
 		    const char *uncertain, struct lib_hit *hit,
 		    struct error *err)
 {
-	struct imagefs_file file = {0};
+	const struct libfile_judgement *j;
 	enum lib_cand c;
+	size_t idx = 0;
+	int r = libfile_lookup(ls->files, path, &idx, err);
 
-	if (imagefs_lookup(ls->fs, path, &file, err) < 0)
+	if (r <= 0)
+		return r;
+	if (r == 2) {           /* LIBFILE_MAX: the walk ends here */
+		ls->files_full = true;
+		return 1;
+	}
+	if (ls->collecting)
+		return collect_path(ls, idx);
+	if (libfile_judge(ls->files, idx, &j, err) < 0)
 		return -1;
-	if (file.status != IMAGEFS_FOUND) {
-		imagefs_file_release(&file);
+	c = judge_candidate(j, hit, path);
+	if (c == CAND_ABSENT || c == CAND_OTHER)
 		return 0;
-	}
-	c = judge_candidate(ls, &file, hit, path);
-	if (c == CAND_ABSENT || c == CAND_OTHER) {
-		imagefs_file_release(&file);
-		return 0;
-	}
 	hit->kind = c == CAND_BAD ? HIT_BAD : HIT_SURE;
 	if (c == CAND_BAD && ls->musl && hit->other && !hit->reason[0])
 		hit->kind = HIT_NONE;   /* reported as another machine */
@@ -260,7 +241,7 @@ static int try_path(struct lib_search *ls, const char *path,
 		snprintf(hit->reason, sizeof(hit->reason), "%s", uncertain);
 	}
 	hit->path = xstrdup(path);
-	hit->file = file;
+	hit->file = idx;
 	return 1;
 }
 
@@ -416,7 +397,7 @@ static int read_small_file(struct lib_search *ls, const char *path,
 	*out = NULL;
 	*len = 0;
 	*too_big = false;
-	if (imagefs_lookup(ls->fs, path, &file, err) < 0)
+	if (imagefs_lookup_stat(ls->fs, path, &file, err) < 0)
 		return -1;
 	if (file.status == IMAGEFS_FOUND && (uint64_t)file.size > max)
 		*too_big = true;
@@ -736,7 +717,7 @@ static int search_glibc(struct lib_search *ls, size_t who, const char *name,
 		r = search_cache(ls, name, hit, err);
 	if (r == 0 && !nodeflib)
 		r = search_dirs(ls, &ls->defaults, name, NULL, hit, err);
-	if (r == 0 && !nodeflib)
+	if (r == 0 && !nodeflib && !ls->collecting)
 		r = search_beyond(ls, name, hit, err);
 	return r < 0 ? -1 : 0;
 }
@@ -824,52 +805,13 @@ static char *subject(const struct lib_search *ls, size_t idx)
 	return xasprintf("library '%s' ('%s')", o->name, o->path);
 }
 
-/* Bytes [off, off + len) of a file: 0, 1 when the file is too short
-   for them (perr says so), -1 when a layer cannot be read. */
-static int read_range(struct lib_search *ls, const struct imagefs_file *file,
-		      uint64_t off, uint64_t len, const char *what,
-		      unsigned char **out, struct error *perr,
-		      struct error *err)
-{
-	size_t got = 0;
-
-	*out = NULL;
-	if (off > (uint64_t)file->size ||
-	    len > (uint64_t)file->size - off) {
-		error_set(perr, ERROR_FORMAT,
-			  "%s past end of file: %" PRIu64
-			  " bytes at offset %" PRIu64 ", file size %" PRId64,
-			  what, len, off, file->size);
-		return 1;
-	}
-	*out = xmalloc(len ? (size_t)len : 1);
-	if (ls->prefix && off + len <= ls->prefix_len) {
-		memcpy(*out, ls->prefix + off, (size_t)len);
-		return 0;
-	}
-	if (imagefs_file_read(ls->fs, file, off, *out, (size_t)len, &got,
-			      err) < 0) {
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	if (got < len) {
-		free(*out);
-		*out = NULL;
-		error_set(perr, ERROR_FORMAT, "%s truncated: %zu of %" PRIu64
-			  " bytes read", what, got, len);
-		return 1;
-	}
-	return 0;
-}
-
 static void judge_library_alignment(struct lib_search *ls, size_t idx,
-				    const struct elfdyn_segments *seg)
+				    const struct libfile_parsed *p)
 {
-	uint64_t align = elfdyn_min_align(seg);
+	uint64_t align = p->min_align;
 	char *who;
 
-	if (idx == 0 || ls->page_size <= 0 || !seg->load_count ||
+	if (idx == 0 || ls->page_size <= 0 || !p->load_count ||
 	    align == 0 || align >= (uint64_t)ls->page_size)
 		return;
 	who = subject(ls, idx);
@@ -882,171 +824,21 @@ static void judge_library_alignment(struct lib_search *ls, size_t idx,
 	free(who);
 }
 
-/* The strings the object's dynamic entries name. */
-static int take_strings(struct lib_search *ls, struct lib_object *o,
-			const struct elfdyn_info *d,
-			const unsigned char *tab, size_t len, uint64_t lo,
-			struct error *perr)
+/* Give object idx what its file's parse found, and judge it. */
+static void apply_parsed(struct lib_search *ls, size_t idx,
+			 const struct libfile_parsed *p)
 {
-	char *s;
+	struct lib_object *o = &ls->objs[idx];
 	size_t i;
 
-	for (i = 0; i < d->needed_count; i++) {
-		if (elfdyn_string(tab, len, d->strsz - lo, d->needed[i] - lo,
-				  &s, perr) < 0)
-			return 1;
-		strlist_push(&o->needed, s);
-		free(s);
-	}
-	if (d->has_rpath && elfdyn_string(tab, len, d->strsz - lo,
-					  d->rpath - lo, &o->rpath, perr) < 0)
-		return 1;
-	if (d->has_runpath &&
-	    elfdyn_string(tab, len, d->strsz - lo, d->runpath - lo,
-			  &o->runpath, perr) < 0)
-		return 1;
-	if (d->has_soname &&
-	    elfdyn_string(tab, len, d->strsz - lo, d->soname - lo,
-			  &o->soname, perr) < 0)
-		return 1;
-	return 0;
-}
-
-/* The lowest and highest string offsets the entries use. */
-static void string_span(const struct elfdyn_info *d, uint64_t *lo,
-			uint64_t *hi)
-{
-	uint64_t v[ELFDYN_NEEDED_MAX + 3];
-	size_t n = 0, i;
-
-	for (i = 0; i < d->needed_count; i++)
-		v[n++] = d->needed[i];
-	if (d->has_rpath)
-		v[n++] = d->rpath;
-	if (d->has_runpath)
-		v[n++] = d->runpath;
-	if (d->has_soname)
-		v[n++] = d->soname;
-	*lo = *hi = n ? v[0] : 0;
-	for (i = 1; i < n; i++) {
-		if (v[i] < *lo)
-			*lo = v[i];
-		if (v[i] > *hi)
-			*hi = v[i];
-	}
-}
-
-static int load_strings(struct lib_search *ls, struct lib_object *o,
-			const struct imagefs_file *file,
-			const struct elfdyn_segments *seg,
-			const struct elfdyn_info *d, struct error *perr,
-			struct error *err)
-{
-	uint64_t off, lo, hi, end;
-	unsigned char *tab;
-	int r;
-
-	if (elfdyn_vaddr_offset(seg, d->strtab, d->strsz, &off, perr) < 0)
-		return 1;
-	string_span(d, &lo, &hi);
-	if (lo >= d->strsz || hi >= d->strsz) {
-		error_set(perr, ERROR_FORMAT,
-			  "string offset %" PRIu64 " past the end of the "
-			  "string table (%" PRIu64 " bytes)", hi, d->strsz);
-		return 1;
-	}
-	end = d->strsz - hi > ELFDYN_STRING_MAX + 1
-		  ? hi + ELFDYN_STRING_MAX + 1 : d->strsz;
-	if (end - lo > ELFDYN_STRTAB_READ_MAX) {
-		error_set(perr, ERROR_LIMIT,
-			  "its library names span more than %d bytes "
-			  "(ELFDYN_STRTAB_READ_MAX)", ELFDYN_STRTAB_READ_MAX);
-		return 1;
-	}
-	r = read_range(ls, file, off + lo, end - lo, "string table", &tab,
-		       perr, err);
-	if (r != 0)
-		return r;
-	r = take_strings(ls, o, d, tab, (size_t)(end - lo), lo, perr);
-	free(tab);
-	return r;
-}
-
-/* Keep the file's bytes up to the end of its dynamic section when
-   they lie past its head and within LIBRARY_PREFIX_READ_MAX. */
-static int read_prefix(struct lib_search *ls, const struct imagefs_file *file,
-		       uint64_t dyn_offset, uint64_t dyn_size,
-		       struct error *err)
-{
-	uint64_t end = dyn_offset + dyn_size;
-	size_t got = 0;
-
-	if (end < dyn_offset || end > LIBRARY_PREFIX_READ_MAX ||
-	    end > (uint64_t)file->size || end <= file->head_len)
-		return 0;
-	ls->prefix = xmalloc((size_t)end);
-	if (imagefs_file_read(ls->fs, file, 0, ls->prefix, (size_t)end, &got,
-			      err) < 0)
-		return -1;
-	ls->prefix_len = got;
-	return 0;
-}
-
-/* Read what the object needs: program headers, dynamic section,
-   strings. 0, 1 when the file is broken (perr), -1 on a layer error. */
-static int load_object(struct lib_search *ls, size_t idx,
-		       const struct imagefs_file *file, struct error *perr,
-		       struct error *err)
-{
-	struct elfdyn_segments *seg = xcalloc(1, sizeof(*seg));
-	struct elfdyn_info *d = xcalloc(1, sizeof(*d));
-	uint64_t phoff, phsize, dyn_max;
-	uint16_t phnum;
-	unsigned char *bytes = NULL;
-	size_t word = ls->elf_class == 2 ? 8 : 4;
-	int r;
-
-	elfdyn_phdr_table(file->head, &phoff, &phsize, &phnum);
-	r = read_range(ls, file, phoff, phsize, "program headers", &bytes,
-		       perr, err);
-	if (r == 0 && elfdyn_parse_phdrs(ls->elf_class, ls->elf_data, bytes,
-					 (size_t)phsize, phnum, seg,
-					 perr) < 0)
-		r = 1;
-	free(bytes);
-	bytes = NULL;
-	if (r == 0)
-		judge_library_alignment(ls, idx, seg);
-	if (r == 0 && !seg->has_dynamic && idx > 0) {
-		error_set(perr, ERROR_FORMAT,
-			  "no dynamic section (PT_DYNAMIC)");
-		r = 1;
-	}
-	if (r != 0 || !seg->has_dynamic)
-		goto out;
-	dyn_max = (uint64_t)(ELFDYN_ENTRIES_MAX + 1) * 2 * word;
-	r = read_prefix(ls, file, seg->dyn_offset, seg->dyn_size, err);
-	if (r < 0)
-		goto out;
-	r = read_range(ls, file, seg->dyn_offset,
-		       seg->dyn_size < dyn_max ? seg->dyn_size : dyn_max,
-		       "dynamic section", &bytes, perr, err);
-	if (r == 0 && elfdyn_parse_dynamic(ls->elf_class, ls->elf_data,
-					   bytes, seg->dyn_size < dyn_max ?
-					   (size_t)seg->dyn_size :
-					   (size_t)dyn_max, d, perr) < 0)
-		r = 1;
-	ls->objs[idx].flags_1 = d->flags_1;
-	if (r == 0 && d->has_strtab && d->has_strsz)
-		r = load_strings(ls, &ls->objs[idx], file, seg, d, perr, err);
-out:
-	free(ls->prefix);
-	ls->prefix = NULL;
-	ls->prefix_len = 0;
-	free(bytes);
-	free(seg);
-	free(d);
-	return r;
+	if (p->phdrs_ok)
+		judge_library_alignment(ls, idx, p);
+	o->flags_1 = p->flags_1;
+	for (i = 0; i < p->needed_count; i++)
+		strlist_push(&o->needed, p->needed[i]);
+	o->rpath = p->rpath ? xstrdup(p->rpath) : NULL;
+	o->runpath = p->runpath ? xstrdup(p->runpath) : NULL;
+	o->soname = p->soname ? xstrdup(p->soname) : NULL;
 }
 
 /* Names the loader satisfies without a search: itself (glibc's
@@ -1091,7 +883,7 @@ static void report_missing(struct lib_search *ls, size_t who,
 	char have[160];
 
 	if (hit->other) {
-		describe_elf(have, sizeof(have), ls->s->elf);
+		libfile_describe_elf(have, sizeof(have), ls->s->elf);
 		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "library-wrong-architecture",
 			     "%s needs '%s'; the only one found, '%s', is %s, "
@@ -1150,6 +942,7 @@ static int take_hit(struct lib_search *ls, size_t who, const char *name,
 		    struct lib_hit *hit, struct error *err)
 {
 	size_t idx = ls->count;
+	const struct libfile_parsed *p;
 	struct error perr;
 	char *by = subject(ls, who), *it;
 	int r;
@@ -1163,7 +956,12 @@ static int take_hit(struct lib_search *ls, size_t who, const char *name,
 	add_object(ls, who, name, hit->path);
 	note_found(ls, name, hit->path);
 	error_init(&perr);
-	r = load_object(ls, idx, &hit->file, &perr, err);
+	r = libfile_parse(ls->files, hit->file, &p, err);
+	if (r == 0) {
+		apply_parsed(ls, idx, p);
+		r = p->r;
+		perr = p->perr;
+	}
 	it = subject(ls, idx);
 	if (r == 1 && perr.category == ERROR_LIMIT) {
 		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
@@ -1178,6 +976,22 @@ static int take_hit(struct lib_search *ls, size_t who, const char *name,
 	}
 	free(it);
 	free(by);
+	return r < 0 ? -1 : 0;
+}
+
+/* Search the places the loader looks for name, needed by object who. */
+static int search_name(struct lib_search *ls, size_t who, const char *name,
+		       struct lib_hit *hit, struct error *err)
+{
+	char *p;
+	int r;
+
+	if (!strchr(name, '/'))
+		return ls->musl ? search_musl(ls, who, name, hit, err)
+				: search_glibc(ls, who, name, hit, err);
+	p = absolute_dir(ls, name);
+	r = try_path(ls, p, NULL, hit, err);
+	free(p);
 	return r < 0 ? -1 : 0;
 }
 
@@ -1199,16 +1013,11 @@ static int resolve(struct lib_search *ls, size_t who, const char *name,
 		return 0;
 	}
 	buf_init(&hit.searched);
-	if (strchr(name, '/')) {
-		char *p = absolute_dir(ls, name);
-
-		r = try_path(ls, p, NULL, &hit, err);
-		free(p);
-	} else {
-		r = ls->musl ? search_musl(ls, who, name, &hit, err)
-			     : search_glibc(ls, who, name, &hit, err);
-	}
-	if (r >= 0 && (hit.kind == HIT_SURE || hit.kind == HIT_UNCERTAIN))
+	r = search_name(ls, who, name, &hit, err);
+	if (r >= 0 && ls->files_full)
+		;       /* conclude() says the walk stopped */
+	else if (r >= 0 && (hit.kind == HIT_SURE ||
+			    hit.kind == HIT_UNCERTAIN))
 		r = take_hit(ls, who, name, &hit, err);
 	else if (r >= 0 && hit.kind == HIT_BAD) {
 		by = subject(ls, who);
@@ -1224,17 +1033,62 @@ static int resolve(struct lib_search *ls, size_t who, const char *name,
 	return r < 0 ? -1 : 0;
 }
 
-/* Breadth first: the program's libraries, then theirs, in order. */
-static int walk(struct lib_search *ls, struct error *err)
+/*
+ * Before a level of the walk is judged, look up every place its names
+ * may be found (by the index alone) and read all the files found there
+ * together: one pass over each layer for the whole level, rather than
+ * one per file. Places the search reaches only when nothing surer fits
+ * (ld.so.conf's directories, other builds' defaults) are left to the
+ * judging, which reads such a file on its own if it gets there.
+ */
+static int collect_level(struct lib_search *ls, size_t lo, size_t hi,
+			 const struct strlist *seen, struct error *err)
 {
-	struct strlist seen = {0};
 	size_t i, j;
 	int r = 0;
 
-	for (i = 0; i < ls->count && r == 0; i++)
-		for (j = 0; j < ls->objs[i].needed.n && r == 0; j++)
-			r = resolve(ls, i, ls->objs[i].needed.v[j], &seen,
-				    err);
+	ls->collecting = true;
+	for (i = lo; i < hi && r == 0; i++) {
+		const struct lib_object *o = &ls->objs[i];
+
+		for (j = 0; j < o->needed.n && r == 0; j++) {
+			const char *name = o->needed.v[j];
+			struct lib_hit hit = {0};
+
+			if (strlist_has(seen, name) ||
+			    provided_by_loader(ls, name) ||
+			    already_loaded(ls, name) ||
+			    ls->count >= LIBRARY_MAX ||
+			    o->depth >= LIBRARY_DEPTH_MAX)
+				continue;
+			buf_init(&hit.searched);
+			r = search_name(ls, i, name, &hit, err);
+			lib_hit_release(&hit);
+		}
+	}
+	ls->collecting = false;
+	if (r == 0)
+		r = libfile_read_pending(ls->files, err);
+	return r;
+}
+
+/* Breadth first, a level at a time: the program's libraries, then
+   theirs, each level in order. */
+static int walk(struct lib_search *ls, struct error *err)
+{
+	struct strlist seen = {0};
+	size_t lo = 0, hi, i, j;
+	int r = 0;
+
+	while (lo < ls->count && r == 0 && !ls->files_full) {
+		hi = ls->count;
+		r = collect_level(ls, lo, hi, &seen, err);
+		for (i = lo; i < hi && r == 0; i++)
+			for (j = 0; j < ls->objs[i].needed.n && r == 0; j++)
+				r = resolve(ls, i, ls->objs[i].needed.v[j],
+					    &seen, err);
+		lo = hi;
+	}
 	strlist_release(&seen);
 	return r;
 }
@@ -1243,6 +1097,12 @@ static void conclude(struct lib_search *ls)
 {
 	char *who = subject(ls, 0);
 
+	if (ls->files_full)
+		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "library-check-incomplete",
+			     "%s: the search for its libraries meets more "
+			     "than %d files (LIBFILE_MAX); the rest were not "
+			     "checked", who, LIBFILE_MAX);
 	if (ls->incomplete)
 		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
 			     "library-check-incomplete",
@@ -1281,6 +1141,7 @@ static void lib_search_release(struct lib_search *ls)
 	strlist_release(&ls->others);
 	strlist_release(&ls->conf);
 	buf_release(&ls->listing);
+	libfile_set_free(ls->files);
 }
 
 static void report_own_dynamic(struct lib_search *ls,
@@ -1307,7 +1168,8 @@ int libraries_inspect(struct imagefs *fs, const struct image_config *cfg,
 	struct lib_search ls = {0};
 	const char *base = strrchr(s->interp, '/');
 	const char *self = s->file->path ? s->file->path : s->path;
-	struct error perr;
+	struct libfile_target target;
+	struct libfile_parsed own = {0};
 	int r;
 
 	ls.fs = fs;
@@ -1319,16 +1181,25 @@ int libraries_inspect(struct imagefs *fs, const struct image_config *cfg,
 	ls.elf_class = s->elf->elf_class;
 	ls.elf_data = s->elf->elf_data;
 	ls.machine = s->elf->machine;
+	target.elf_class = ls.elf_class;
+	target.elf_data = ls.elf_data;
+	target.machine = ls.machine;
+	target.musl = ls.musl;
+	ls.files = libfile_set_new(fs, &target);
 	buf_init(&ls.listing);
 	ls.objs = xcalloc(1, sizeof(*ls.objs));
 	ls.count = 1;
 	ls.objs[0].name = xstrdup(s->path);
 	ls.objs[0].path = xstrdup(self);
 	ls.objs[0].origin = dir_of(self);
-	error_init(&perr);
-	r = load_object(&ls, 0, s->file, &perr, err);
+	r = libfile_parse_found(fs, s->file, &target, true, &own, err);
+	if (r == 0) {
+		apply_parsed(&ls, 0, &own);
+		r = own.r;
+	}
 	if (r == 1)
-		report_own_dynamic(&ls, &perr);
+		report_own_dynamic(&ls, &own.perr);
+	libfile_parsed_release(&own);
 	if (r == 0 && ls.objs[0].needed.n) {
 		if (ls.musl)
 			r = set_musl_defaults(&ls, err);

@@ -405,10 +405,11 @@ static json_t *json_image(const struct image_result *r)
 	json_object_set_new(o, "entrypoint", json_entry(r));
 	json_object_set_new(o, "findings", json_findings(&r->findings));
 	json_object_set_new(o, "stats", json_pack(
-		"{s:i,s:I,s:I,s:I,s:i}", "requests", (int)r->requests,
+		"{s:i,s:I,s:I,s:I,s:I,s:i}", "requests", (int)r->requests,
 		"bytes_received", (json_int_t)r->bytes_received,
 		"layer_bytes_read", (json_int_t)r->layer_bytes_read,
 		"layer_bytes_total", (json_int_t)r->layer_bytes_total,
+		"layer_reads", (json_int_t)r->layer_reads,
 		"milliseconds", (int)r->elapsed_ms));
 	return o;
 }

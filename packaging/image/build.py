@@ -274,6 +274,15 @@ def closure(binary, platform, sysroot):
     return files, True
 
 
+def is_loader(path):
+    """The program interpreter must be executable (the kernel opens it
+    for exec): glibc's ld-linux*.so.N, ld.so.1, and ld64.so.N of
+    ppc64le and s390x, musl's ld-musl-*."""
+    base = os.path.basename(path)
+    return base.startswith("ld-") or base.startswith("ld64.so.") or \
+        base == "ld.so.1"
+
+
 def tar_layer(files, level):
     """A gzip layer of files (path -> bytes): blob, diff_id."""
     buf = io.BytesIO()
@@ -294,7 +303,7 @@ def tar_layer(files, level):
             data = files[path]
             ti = tarfile.TarInfo(path.strip("/"))
             ti.size, ti.mtime = len(data), 0
-            ti.mode = 0o755 if path == BINARY_PATH or "/ld-" in path \
+            ti.mode = 0o755 if path == BINARY_PATH or is_loader(path) \
                 else 0o644
             t.addfile(ti, io.BytesIO(data))
     raw = buf.getvalue()

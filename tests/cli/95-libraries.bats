@@ -170,3 +170,44 @@ A=linux/amd64
 	expect_finding "$r" $A fail:binary-malformed \
 		"entrypoint '/app': its dynamic section cannot be used \\(dynamic section past end of file: 64 bytes at offset 336, file size 324\\): the loader refuses it"
 }
+
+# The cost of the walk: a level's libraries are read together, in one
+# pass over each layer, so a layer is read at most once per level of the
+# walk, plus the few reads the entrypoint's own lookup makes.
+# layer_reads counts the times a layer was read from its start.
+
+@test "libs-deep: twenty levels of libraries: PASS, each layer read at most once per level" {
+	local r
+	r=$(fx libs-deep:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A PASS
+	expect_findings "$r" $A
+	expect_finding "$r" $A info:libraries-found \
+		"20 shared libraries found: libdeep00.so.1 \\(/usr/lib64/libdeep00.so.1\\)"
+	# 2 layers, 20 levels (+1 for the program's own head)
+	expect_jq "$r" $A '.stats.layer_reads | numbers <= 2 * 21' true
+}
+
+@test "libs-wide: twenty libraries needed at once: PASS, read in one pass" {
+	local r
+	r=$(fx libs-wide:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A PASS
+	expect_findings "$r" $A
+	expect_finding "$r" $A info:libraries-found \
+		"20 shared libraries found: libwide00.so.1 \\(/usr/lib64/libwide00.so.1\\), libwide01.so.1"
+	# 2 layers, 1 level: not one read per library
+	expect_jq "$r" $A '.stats.layer_reads | numbers <= 2 * 2' true
+}
+
+@test "libs-layers: twenty libraries over four layers: PASS, each layer read once per level" {
+	local r
+	r=$(fx libs-layers:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A PASS
+	expect_findings "$r" $A
+	expect_finding "$r" $A info:libraries-found \
+		"20 shared libraries found: liblayer00.so.1 \\(/usr/lib64/liblayer00.so.1\\)"
+	# 5 layers, 1 level
+	expect_jq "$r" $A '.stats.layer_reads | numbers <= 5 * 2' true
+}

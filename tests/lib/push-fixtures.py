@@ -411,6 +411,52 @@ def dyn_app(arch="amd64", interp=GLIBC_AMD64, needed=(LIBFOO,), **kw):
                   needed=list(needed), **kw)
 
 
+def chain_libs(names):
+    """(path, library) pairs in /usr/lib64, each needing the next, in
+    the opposite order: the tar then holds them against the order the
+    loader looks for them, so reading them in lookup order would go back
+    to the layer's start for each."""
+    out = []
+    for i, name in enumerate(names):
+        needed = [names[i + 1]] if i + 1 < len(names) else []
+        out.append(("/usr/lib64/" + name, lib(soname=name, needed=needed)))
+    return out[::-1]
+
+
+def fx_libs_deep():
+    names = ["libdeep%02d.so.1" % i for i in range(20)]
+    top = ib.Layer()
+    for path, data in chain_libs(names):
+        top = top.file(path, data)
+    top = top.file("/app", dyn_app(needed=names[:1]))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_wide():
+    names = ["libwide%02d.so.1" % i for i in range(20)]
+    top = ib.Layer()
+    for path, data in chain_libs(names):
+        top = top.file(path, data)
+    top = top.file("/app", dyn_app(needed=names))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_layers():
+    """Four layers of five libraries; /app needs all of them, taking
+    each layer in turn, and each library needs the next."""
+    names = ["liblayer%02d.so.1" % i for i in range(20)]
+    pairs = chain_libs(names)
+    layers = [glibc_base()]
+    for k in range(4):
+        layer = ib.Layer()
+        for path, data in pairs[k * 5:(k + 1) * 5]:
+            layer = layer.file(path, data)
+        layers.append(layer)
+    across = [names[k * 5 + i] for i in range(5) for k in range(4)]
+    layers[-1] = layers[-1].file("/app", dyn_app(needed=across))
+    return amd64_only(layers)
+
+
 def glibc_base(arch="amd64", align=0x1000):
     """A layer with only the glibc loader, lying where upstream puts
     it (not a multiarch layout: /lib64 and /usr/lib64 are the loader's
@@ -777,6 +823,23 @@ FIXTURES = [
      "/app needs libfoo.so.1, but the file ends inside its string "
      "table: its dynamic section lies past the end of the file",
      "FAIL on amd64 (binary-malformed: the loader cannot read it)"),
+    ("fx/libs-deep:1", fx_libs_deep,
+     "/app needs libdeep00.so.1, which needs libdeep01.so.1, and so on "
+     "to libdeep19.so.1: twenty levels, all in /usr/lib64 of one layer "
+     "(in the tar last to first, as in all libs-deep/wide/layers)",
+     "PASS on amd64 (20 libraries found; each layer read at most once "
+     "per level of the walk)"),
+    ("fx/libs-wide:1", fx_libs_wide,
+     "/app needs libwide00.so.1 to libwide19.so.1 directly (each also "
+     "needs the next), all in /usr/lib64 of one layer",
+     "PASS on amd64 (20 libraries found, each layer read a few times, "
+     "not once per library)"),
+    ("fx/libs-layers:1", fx_libs_layers,
+     "liblayer00.so.1 to liblayer19.so.1 in /usr/lib64, five to a "
+     "layer over four layers; /app (top layer) needs all of them, one "
+     "layer after the other in turn, and each library needs the next",
+     "PASS on amd64 (20 libraries found, each layer read at most once "
+     "per level of the walk)"),
     ("fx/libs-misaligned:1", fx_libs_misaligned,
      "index linux/arm64; /app aligned to 64 KiB needs libfoo.so.1 "
      "(/usr/lib64) aligned to 4 KiB",

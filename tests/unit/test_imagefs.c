@@ -907,6 +907,107 @@ static void test_reopen_for_earlier_entry(void **state)
 	timage_free(im);
 }
 
+/* What a batch read handed over, per file. */
+struct batch_got {
+	char data[8][16];
+	size_t len[8];
+	size_t done[8];
+};
+
+static int batch_take(void *ctx, size_t index, uint64_t offset,
+		      const unsigned char *data, size_t len)
+{
+	struct batch_got *g = ctx;
+
+	if (!data) {
+		g->done[index]++;
+		return 0;
+	}
+	assert_int_equal(offset, g->len[index]);
+	assert_true(g->len[index] + len < sizeof(g->data[index]));
+	memcpy(g->data[index] + g->len[index], data, len);
+	g->len[index] += len;
+	return 0;
+}
+
+/* Files looked up without their heads, then read together: one pass
+   per layer whatever the order asked, a shared entry read once. */
+static void test_batch_read(void **state)
+{
+	static const struct tlayer layers[] = {
+		L(GZIP, { 'f', "lib/a", "AAA" }, { 'f', "lib/b", "BB" },
+		  { 'f', "lib/c", "C" }),
+		L(ZSTD, { 'f', "opt/x", "XXXX" }, { 'f', "opt/y", "YY" },
+		  { 'h', "opt/z", "opt/x" }),
+	};
+	static const char *const paths[] = {
+		"/lib/c", "/opt/z", "/lib/a", "/opt/x", "/lib/b", "/opt/y",
+	};
+	static const char *const want[] = {"C", "XXXX", "AAA", "XXXX", "BB",
+					   "YY"};
+	struct timage *im = timage_new(layers, 2);
+	struct imagefs_file f[6];
+	const struct imagefs_file *fp[6];
+	struct batch_got *g = xcalloc(1, sizeof(*g));
+	struct error err;
+	size_t i;
+
+	(void)state;
+	error_init(&err);
+	lookup_expect(im, "/missing", IMAGEFS_NOT_FOUND);
+	assert_int_equal(im->o.total_opens, 2);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(imagefs_lookup_stat(im->fs, paths[i], &f[i],
+						     &err), 0);
+		assert_int_equal(f[i].status, IMAGEFS_FOUND);
+		assert_null(f[i].head);
+		fp[i] = &f[i];
+	}
+	assert_int_equal(im->o.total_opens, 2);
+	assert_int_equal(imagefs_files_read(im->fs, fp, 6, batch_take, g,
+					    &err), 0);
+	for (i = 0; i < 6; i++) {
+		if (g->len[i] != strlen(want[i]) ||
+		    memcmp(g->data[i], want[i], g->len[i]))
+			fail_msg("'%s': expected '%s', got '%.*s'", paths[i],
+				 want[i], (int)g->len[i], g->data[i]);
+		assert_int_equal(g->done[i], 1);
+	}
+	if (im->o.opens[0] != 2 || im->o.opens[1] != 2)
+		fail_msg("expected each layer opened twice, got %zu and %zu",
+			 im->o.opens[0], im->o.opens[1]);
+	for (i = 0; i < 6; i++)
+		imagefs_file_release(&f[i]);
+	free(g);
+	timage_free(im);
+}
+
+/* A file that was not found cannot be read in a batch. */
+static void test_batch_refuses_missing(void **state)
+{
+	static const struct tlayer layers[] = {
+		L(GZIP, { 'f', "lib/a", "AAA" }),
+	};
+	struct timage *im = timage_new(layers, 1);
+	struct imagefs_file f;
+	const struct imagefs_file *fp = &f;
+	struct batch_got *g = xcalloc(1, sizeof(*g));
+	struct error err;
+
+	(void)state;
+	error_init(&err);
+	assert_int_equal(imagefs_lookup_stat(im->fs, "/lib/none", &f, &err),
+			 0);
+	assert_int_equal(f.status, IMAGEFS_NOT_FOUND);
+	assert_int_equal(imagefs_files_read(im->fs, &fp, 1, batch_take, g,
+					    &err), -1);
+	assert_string_equal(err.message, "no file to read");
+	assert_int_equal(g->done[0], 0);
+	imagefs_file_release(&f);
+	free(g);
+	timage_free(im);
+}
+
 /* A layer whose blob is damaged or fails, and the message expected. */
 struct error_case {
 	const char *name;
@@ -1401,6 +1502,8 @@ int main(void)
 		cmocka_unit_test(test_file_read),
 		cmocka_unit_test(test_index_reused),
 		cmocka_unit_test(test_reopen_for_earlier_entry),
+		cmocka_unit_test(test_batch_read),
+		cmocka_unit_test(test_batch_refuses_missing),
 		cmocka_unit_test(test_layer_errors),
 		cmocka_unit_test(test_entry_errors),
 		cmocka_unit_test(test_unpacked_limit),
