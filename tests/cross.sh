@@ -249,7 +249,7 @@ cross_build() {
 shlibs_tree_riscv64() {
 	lib=$1/lib/$TRIPLET
 	rm -rf "$1" && mkdir -p "$lib" "$1/DEBIAN" || return 1
-	for so in $(dpkg -L "libc6-$2-cross" | grep '/lib/lib[^/]*\.so\.[0-9]*$')
+	for so in $(dpkg -L "libc6-$2-cross" | grep '/lib/[^/]*\.so\.[0-9]*$')
 	do
 		cp -L "$so" "$lib/" || return 1
 	done
