@@ -240,7 +240,7 @@ cross_build() {
 		LDFLAGS="$LIBFLAGS" all
 }
 
-# shlibs_tree_riscv64 DIR: the package build tree dpkg-shlibdeps -S
+# shlibs_tree_riscv64 DIR ARCH: the package build tree dpkg-shlibdeps -S
 # reads for riscv64, where bookworm has no libc6 package, only the cross
 # compiler's copy of it: its shared libraries, copied (a symbolic link
 # would lead dpkg-shlibdeps to libc6-riscv64-cross, whose shlibs name
@@ -262,16 +262,21 @@ shlibs_tree_riscv64() {
 # its report goes to stderr, to keep stdout to one line per ARCH.
 cross_deb() {
 	cross_env "$1" || return 1
-	tree=$SYSROOT
+	tree=$(realpath "$SYSROOT") || return 1
+	rvtree=""
 	if [ "$1" = riscv64 ]; then
-		tree=$CROSS_ROOT/riscv64.shlibs
-		shlibs_tree_riscv64 "$tree" "$1" || return 1
+		rvtree=$(mktemp -d "${TMPDIR:-/tmp}/cross-shlibs.XXXXXX") &&
+			tree=$rvtree/root &&
+			shlibs_tree_riscv64 "$tree" "$1" || return 1
 	fi
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		CC="$TRIPLET-gcc" AR="$TRIPLET-ar" PKG_CONFIG="$PC" \
 		DEB_CPPFLAGS_APPEND="$INC" DEB_LDFLAGS_APPEND="$LIBFLAGS" \
-		PREFLIGHT_SHLIBS_TREE="$(realpath "$tree")" \
+		PREFLIGHT_SHLIBS_TREE="$tree" \
 		sh packaging/build-deb.sh "$2" "$1" >&2
+	st=$?
+	[ -z "$rvtree" ] || rm -rf "$rvtree"
+	return "$st"
 }
 
 # cross_loader PREFIX: the loader the binary names must be in PREFIX.

@@ -83,6 +83,7 @@ package_is() {
 	[ "$(dpkg-deb -f "$DEB" Version)" = "$(cat "$CROSS_TOP/VERSION")" ]
 	same_lists "Architecture of the $1 package" \
 		"$(dpkg-deb -f "$DEB" Architecture)" "$1"
+	# shellcheck disable=SC2086 # $2: a list of words on purpose
 	same_lists "Depends of the $1 package ($(dpkg-deb -f "$DEB" Depends))" \
 		"$(deb_depends "$DEB")" "$(printf '%s\n' $2)"
 	same_lists "files of the $1 package" \
