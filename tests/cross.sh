@@ -254,7 +254,7 @@ shlibs_tree_riscv64() {
 		cp -L "$so" "$lib/" || return 1
 	done
 	ctl=$(dpkg-query --control-path "libc6-$2-cross" shlibs) &&
-		sed 's/:riscv64 / /' "$ctl" >"$1/DEBIAN/shlibs"
+		sed "s/:$2 / /" "$ctl" >"$1/DEBIAN/shlibs"
 }
 
 # cross_deb ARCH OUTDIR: the Debian package for ARCH, built by
