@@ -39,7 +39,18 @@ uninstall:
 	rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 # A .deb (dpkg-buildpackage) and an .rpm (rpmbuild) in build/packages/.
+# make deb ARCH=arm64, or make deb-arm64 (armhf, ppc64el, s390x,
+# riscv64): the package for that architecture, cross-built by
+# tests/cross.sh. Only an ARCH given on the command line counts: an ARCH
+# in the environment often means something else (a kernel build's).
+DEB_ARCH := $(if $(filter command line,$(origin ARCH)),$(ARCH))
 deb:
+ifeq ($(filter-out $(shell dpkg --print-architecture 2>/dev/null),$(DEB_ARCH)),)
 	sh packaging/build-deb.sh build/packages
+else
+	sh tests/cross.sh --deb build/packages $(DEB_ARCH) >/dev/null
+endif
+deb-%:
+	sh tests/cross.sh --deb build/packages $* >/dev/null
 rpm:
 	sh packaging/build-rpm.sh build/packages

@@ -2,8 +2,11 @@
 # Build image-preflight for the other node architectures with Debian's
 # cross compilers, warnings as errors, each in build/cross/ARCH/.
 #
-# Usage: sh tests/cross.sh [ARCH...]
+# Usage: sh tests/cross.sh [--deb OUTDIR] [ARCH...]
 #   ARCH: arm64 armhf ppc64el s390x riscv64 (default: all of them)
+#   --deb OUTDIR: also build the Debian package for each ARCH with
+#   packaging/build-deb.sh (dpkg-buildpackage -a ARCH, the same compiler
+#   and libraries), lintian-checked, into OUTDIR
 #
 # Installs what it needs, idempotently: the cross compiler and qemu-user
 # (apt), and for each Debian release architecture a sysroot of the
@@ -123,6 +126,40 @@ sysroot_fix_links() {
 	done
 }
 
+# sysroot_download ARCH DIR PKGS: apt-get download PKGS (NAME=VERSION)
+# for ARCH into DIR.
+sysroot_download() {
+	rm -rf "$2" && mkdir -p "$2" || return 1
+	# shellcheck disable=SC2086
+	if ! (cd "$2" && apt_for "$1" download $3) >"$log" 2>&1; then
+		tail -n 10 "$log" >&2
+		warn "error: downloading the $1 packages failed"
+		return 1
+	fi
+}
+
+# sysroot_control DIR DEBDIR: DIR/DEBIAN/shlibs and DIR/DEBIAN/symbols,
+# those of every package in DEBDIR (dpkg-deb -e) in one. With them DIR
+# is, to dpkg-shlibdeps -S DIR, a package build tree that holds the
+# target's libraries and names the package and version each needs: the
+# dependency information a multiarch installation would keep in the
+# dpkg database, without installing anything.
+sysroot_control() {
+	rm -rf "$1/DEBIAN.new" "$2/ctl" && mkdir -p "$1/DEBIAN.new" || return 1
+	for deb in "$2"/*.deb; do
+		dpkg-deb -e "$deb" "$2/ctl" || return 1
+		for f in shlibs symbols; do
+			[ ! -f "$2/ctl/$f" ] || cat "$2/ctl/$f" >>"$1/DEBIAN.new/$f"
+		done
+		rm -rf "$2/ctl"
+	done
+	[ -s "$1/DEBIAN.new/shlibs" ] || {
+		warn "error: no shlibs file in the packages for $1"
+		return 1
+	}
+	rm -rf "$1/DEBIAN" && mv "$1/DEBIAN.new" "$1/DEBIAN"
+}
+
 # sysroot_debian ARCH DIR: unpack the -dev packages for ARCH, and every
 # library they need, under DIR; DIR/.done lists the packages, and while
 # apt resolves the same versions nothing is done again.
@@ -136,19 +173,23 @@ sysroot_debian() {
 		warn "error: apt cannot resolve the $1 libraries"
 		return 1
 	fi
-	[ "$(cat "$2/.done" 2>/dev/null)" = "$pkgs" ] && return 0
-	rm -rf "$2" "$2.debs"
-	mkdir -p "$2.debs" || return 1
-	# shellcheck disable=SC2086
-	if ! (cd "$2.debs" && apt_for "$1" download $pkgs) >"$log" 2>&1; then
-		tail -n 10 "$log" >&2
-		warn "error: downloading the $1 packages failed"
-		return 1
+	if [ "$(cat "$2/.done" 2>/dev/null)" = "$pkgs" ]; then
+		[ -f "$2/DEBIAN/shlibs" ] && return 0
+		# unpacked by an older cross.sh, which kept no control data:
+		# add it, leaving the files in place for builds running now
+		sysroot_download "$1" "$2.ctl" "$pkgs" &&
+			sysroot_control "$2" "$2.ctl"
+		st=$?
+		rm -rf "$2.ctl"
+		return "$st"
 	fi
+	rm -rf "$2" "$2.debs"
+	sysroot_download "$1" "$2.debs" "$pkgs" || return 1
 	for deb in "$2.debs"/*.deb; do
 		dpkg-deb -x "$deb" "$2" || return 1
 	done
 	sysroot_fix_links "$2"
+	sysroot_control "$2" "$2.debs" || return 1
 	rm -rf "$2.debs"
 	printf '%s\n' "$pkgs" >"$2/.done"
 }
@@ -166,30 +207,76 @@ cross_prepare() {
 	PREFIX=$SYSROOT
 }
 
-# cross_build ARCH: make the binary in build/cross/ARCH with the cross
-# compiler, the sysroot's headers and libraries, and -Werror.
-cross_build() {
+# cross_env ARCH: the compiler's view of the target's libraries:
+# exports PKG_CONFIG_LIBDIR (and PKG_CONFIG_SYSROOT_DIR), sets PC (the
+# pkg-config command), INC (include flags) and LIBFLAGS (link flags).
+cross_env() {
 	sr=$(realpath "$SYSROOT") || return 1
 	if [ "$1" = riscv64 ]; then
 		# static libraries: their own dependencies come from Libs.private
-		pc="pkg-config --static"
+		PC="pkg-config --static"
 		libdir=$sr/lib
 		export PKG_CONFIG_LIBDIR="$sr/lib/pkgconfig"
 		unset PKG_CONFIG_SYSROOT_DIR
-		inc="-isystem $sr/include"
+		INC="-isystem $sr/include"
 	else
-		pc=pkg-config
+		PC=pkg-config
 		libdir=$sr/usr/lib/$TRIPLET
 		export PKG_CONFIG_LIBDIR="$libdir/pkgconfig:$sr/usr/share/pkgconfig"
 		export PKG_CONFIG_SYSROOT_DIR="$sr"
-		inc="-isystem $sr/usr/include/$TRIPLET -isystem $sr/usr/include"
+		INC="-isystem $sr/usr/include/$TRIPLET -isystem $sr/usr/include"
 	fi
+	LIBFLAGS="-L$libdir -Wl,-rpath-link,$libdir -Wl,-rpath-link,$sr/lib/$TRIPLET"
+}
+
+# cross_build ARCH: make the binary in build/cross/ARCH with the cross
+# compiler, the sysroot's headers and libraries, and -Werror.
+cross_build() {
+	cross_env "$1" || return 1
 	# a make that runs us (make check) passes its own variables down
 	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		make -s BUILD="build/cross/$1" CC="$TRIPLET-gcc" AR="$TRIPLET-ar" \
-		PKG_CONFIG="$pc" WERROR=1 SANITIZE=0 CFLAGS="-O2 -g $inc" \
-		LDFLAGS="-L$libdir -Wl,-rpath-link,$libdir -Wl,-rpath-link,$sr/lib/$TRIPLET" \
-		all
+		PKG_CONFIG="$PC" WERROR=1 SANITIZE=0 CFLAGS="-O2 -g $INC" \
+		LDFLAGS="$LIBFLAGS" all
+}
+
+# shlibs_tree_riscv64 DIR ARCH: the package build tree dpkg-shlibdeps -S
+# reads for riscv64, where bookworm has no libc6 package, only the cross
+# compiler's copy of it: its shared libraries, copied (a symbolic link
+# would lead dpkg-shlibdeps to libc6-riscv64-cross, whose shlibs name
+# the uninstallable libc6:riscv64) and that copy's shlibs without the
+# architecture qualifier. Every other library is linked statically.
+shlibs_tree_riscv64() {
+	lib=$1/lib/$TRIPLET
+	rm -rf "$1" && mkdir -p "$lib" "$1/DEBIAN" || return 1
+	for so in $(dpkg -L "libc6-$2-cross" | grep '/lib/[^/]*\.so\.[0-9]*$')
+	do
+		cp -L "$so" "$lib/" || return 1
+	done
+	ctl=$(dpkg-query --control-path "libc6-$2-cross" shlibs) &&
+		sed "s/:$2 / /" "$ctl" >"$1/DEBIAN/shlibs"
+}
+
+# cross_deb ARCH OUTDIR: the Debian package for ARCH, built by
+# packaging/build-deb.sh with the compiler and libraries of cross_build;
+# its report goes to stderr, to keep stdout to one line per ARCH.
+cross_deb() {
+	cross_env "$1" || return 1
+	tree=$(realpath "$SYSROOT") || return 1
+	rvtree=""
+	if [ "$1" = riscv64 ]; then
+		rvtree=$(mktemp -d "${TMPDIR:-/tmp}/cross-shlibs.XXXXXX") &&
+			tree=$rvtree/root &&
+			shlibs_tree_riscv64 "$tree" "$1" || return 1
+	fi
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		CC="$TRIPLET-gcc" AR="$TRIPLET-ar" PKG_CONFIG="$PC" \
+		DEB_CPPFLAGS_APPEND="$INC" DEB_LDFLAGS_APPEND="$LIBFLAGS" \
+		PREFLIGHT_SHLIBS_TREE="$tree" \
+		sh packaging/build-deb.sh "$2" "$1" >&2
+	st=$?
+	[ -z "$rvtree" ] || rm -rf "$rvtree"
+	return "$st"
 }
 
 # cross_loader PREFIX: the loader the binary names must be in PREFIX.
@@ -202,6 +289,12 @@ cross_loader() {
 			"$real")" "$1$LOADER"
 }
 
+deb_out=""
+if [ "${1:-}" = --deb ]; then
+	[ $# -ge 2 ] || { warn "error: --deb needs an output directory"; exit 3; }
+	deb_out=$2
+	shift 2
+fi
 [ $# -eq 0 ] && set -- $CROSS_ALL
 log=$(mktemp "${TMPDIR:-/tmp}/cross.XXXXXX") || exit 1
 empty_status=$(mktemp "${TMPDIR:-/tmp}/cross-status.XXXXXX") || exit 1
@@ -210,6 +303,7 @@ trap 'rm -f "$log" "$empty_status"' EXIT
 # Tools first, then the architectures apt does not know yet, with one
 # apt-get update for all of them.
 tools="qemu-user-static pkg-config dpkg-dev"
+[ -z "$deb_out" ] || tools="$tools debhelper bash-completion lintian"
 new_arch=0
 for a in "$@"; do
 	cross_arch "$a" || { warn "error: unknown architecture '$a'"; exit 3; }
@@ -233,7 +327,8 @@ for a in "$@"; do
 	cross_arch "$a"
 	t0=$(date +%s)
 	if cross_prepare "$a" && cross_build "$a" &&
-		cross_loader "$PREFIX"; then
+		cross_loader "$PREFIX" &&
+		{ [ -z "$deb_out" ] || cross_deb "$a" "$deb_out"; }; then
 		warn "$a: built in $(($(date +%s) - t0)) s"
 		echo "$a build/cross/$a/image-preflight $QEMU $PREFIX $UNAME"
 	else
