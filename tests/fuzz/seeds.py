@@ -430,7 +430,33 @@ def imagefs():
         LAYER_MARK + b"\x28\xb5\x2f\xfd" + b"\0" * 16)
 
 
+def node():
+    for i, p in enumerate(["linux/amd64", "linux/arm/v7", "arm64",
+                           "linux/amd64/v3", "windows/amd64/10.0",
+                           "Linux/AArch64/8", "linux//", "linux/arm/v9/x"]):
+        put("node", "seed-platform-%d" % i, "0" + p)
+    put("node", "seed-cpuinfo-x86", "1processor\t: 0\nvendor_id\t: "
+        "GenuineIntel\nflags\t\t: fpu cx8 cmov fxsr sse sse2 cx16 lahf_lm "
+        "popcnt sse4_1 sse4_2 ssse3 avx avx2 bmi1 bmi2 f16c fma lzcnt movbe "
+        "xsave osxsave avx512f avx512bw avx512cd avx512dq avx512vl\n\n")
+    put("node", "seed-cpuinfo-arm", "1processor\t: 0\nmodel name\t: "
+        "ARMv7 Processor rev 4 (v7l)\nFeatures\t: half thumb fastmult vfp "
+        "edsp neon vfpv3 tls vfpv4 idiva idivt\nCPU architecture: 7\n")
+    put("node", "seed-config", "2#\n# CONFIG_X is not set\nCONFIG_COMPAT=y"
+        "\nCONFIG_COMPAT_VDSO=m\n# CONFIG_COMPAT is not set\n")
+    put("node", "seed-cmdline", '3BOOT_IMAGE=/vmlinuz ro quiet '
+        'allow_mismatched_32bit_el0 ia32_emulation=0 x="a b" -- '
+        'ia32_emulation=1')
+    put("node", "seed-release", "36.1.0-21-arm64")
+    put("node", "seed-binfmt", "4enabled\ninterpreter /usr/bin/qemu-aarch64-"
+        "static\nflags: OCF\noffset 0\nmagic 7f454c460201010000000000000000"
+        "000200b700\nmask ffffffffffffff00fffffffffffffffffeffffff\n")
+    put("node", "seed-binfmt-ext", "4disabled\ninterpreter /bin/x\nflags: "
+        "\nextension .exe\n")
+
+
 if __name__ == "__main__":
+    node()
     references()
     challenges()
     documents()
