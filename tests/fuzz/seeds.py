@@ -2,7 +2,8 @@
 """Write the seed corpora of tests/fuzz/corpus/ (small, well-formed and
 slightly broken inputs of each parser). Run from anywhere; the files are
 rewritten in place, byte for byte the same each time. Crash inputs kept
-as regression tests (corpus/NAME/crash-*) are not touched."""
+as regression tests (corpus/NAME/crash-*) and the inputs that `make fuzz`
+found and were merged in (named by their SHA-1) are not touched."""
 import gzip
 import io
 import os
@@ -455,6 +456,11 @@ def node():
         "\nextension .exe\n")
 
 
+def empty():
+    for target in os.listdir(os.path.join(TOP, "corpus")):
+        put(target, "seed-empty", b"")
+
+
 if __name__ == "__main__":
     node()
     references()
@@ -468,3 +474,4 @@ if __name__ == "__main__":
     elfs()
     shebangs()
     imagefs()
+    empty()
