@@ -456,6 +456,16 @@ def node():
         "\nextension .exe\n")
 
 
+def bytematch():
+    # chunk size - 1, pattern length - 1, pattern, data
+    put("bytematch", "seed-split", b"\x03\x05hello" + b"xxhelxlohello" +
+        b"je_malloc_conf")
+    put("bytematch", "seed-overlap", b"\x00\x03abab" + b"abaabababab" +
+        b"aaaab")
+    put("bytematch", "seed-none", b"\xff\x0fjemalloc-config!" +
+        b"je_malloc_con" + b"\0" * 40)
+
+
 def empty():
     for target in os.listdir(os.path.join(TOP, "corpus")):
         put(target, "seed-empty", b"")
@@ -474,4 +484,5 @@ if __name__ == "__main__":
     elfs()
     shebangs()
     imagefs()
+    bytematch()
     empty()
