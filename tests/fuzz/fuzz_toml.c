@@ -7,11 +7,19 @@
 #include "preflight/toml.h"
 #include "tests/fuzz/fuzz.h"
 
+/*
+ * How deep values may nest: TOML_DEPTH_MAX bounds the parts of one key
+ * and, separately, the arrays and inline tables inside one value, so a
+ * table header's parts, then a dotted key's, then at each level of an
+ * inline table another dotted key's add up.
+ */
+#define FUZZ_TOML_NESTING_MAX ((TOML_DEPTH_MAX + 2) * TOML_DEPTH_MAX)
+
 static void fuzz_walk(const struct toml *v, int depth)
 {
 	size_t i, n = toml_count(v);
 
-	if (depth > TOML_DEPTH_MAX + 2 || toml_line(v) < 1)
+	if (depth > FUZZ_TOML_NESTING_MAX || toml_line(v) < 1)
 		abort();   /* deeper than the parser allows, or no line */
 	switch (toml_type(v)) {
 	case TOML_STRING:

@@ -204,6 +204,12 @@ s = "esc \\t \\u00e9 \\U0001F600"
 def tomls():
     for name, text in TOML.items():
         put("toml", "seed-" + name, text)
+    # the deepest nesting the limits allow: a header and a dotted key of
+    # TOML_DEPTH_MAX parts, then inline tables as deep as allowed, each
+    # with such a key (about 1,060 levels)
+    key = ".".join(["k"] * 32)
+    put("toml", "seed-deepest", "[%s]\n%s = %s1%s\n" % (
+        key, key, ("{%s = " % key) * 31, "}" * 31))
 
 
 def kubeadms():
