@@ -1,4 +1,4 @@
-/* Fuzz target: a script's "#!" line (shebang_parse). */
+/* Fuzz target: a script's "#!" line (shebang_truncated, shebang_parse). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *interp = NULL, *arg = NULL;
 
+	(void)shebang_truncated(data, size);
 	if (!shebang_parse(data, size, &interp, &arg))
 		return 0;
 	/* both come from the first line, within SCRIPT_LINE_MAX bytes */

@@ -472,6 +472,84 @@ def bytematch():
         b"je_malloc_con" + b"\0" * 40)
 
 
+def elf_dynamic(is64=True, big=False, needed=("libc.so.6", "libm.so.6"),
+                runpath="$ORIGIN/../lib", soname="libx.so.1"):
+    """An ELF file whose one PT_LOAD maps it at address 0 and whose
+    PT_DYNAMIC names its libraries through a string table."""
+    e = ">" if big else "<"
+    ehsize, phsize = (64, 56) if is64 else (52, 32)
+    strtab = b"\0"
+    offs = []
+    for name in list(needed) + [runpath, soname]:
+        offs.append(len(strtab))
+        strtab += name.encode() + b"\0"
+    word = "Q" if is64 else "I"
+    base = ehsize + 2 * phsize
+    str_off = base
+    dyn_off = str_off + len(strtab)
+    dyn_off += (-dyn_off) % 8
+    ents = [(1, o) for o in offs[:len(needed)]]
+    ents += [(29, offs[-2]), (14, offs[-1]), (5, str_off),
+             (10, len(strtab)), (0x6FFFFFFB, 0x800), (0, 0)]
+    dyn = b"".join(struct.pack(e + word + word, t, v) for t, v in ents)
+    total = dyn_off + len(dyn)
+    ident = b"\x7fELF" + bytes([2 if is64 else 1, 2 if big else 1, 1,
+                                0]) + b"\0" * 8
+    if is64:
+        hdr = ident + struct.pack(e + "HHIQQQIHHHHHH", 3, 62, 1, 0, ehsize,
+                                  0, 0, ehsize, phsize, 2, 64, 0, 0)
+        ph = struct.pack(e + "IIQQQQQQ", PT_LOAD, 5, 0, 0, 0, total, total,
+                         0x1000)
+        ph += struct.pack(e + "IIQQQQQQ", 2, 6, dyn_off, dyn_off, dyn_off,
+                          len(dyn), len(dyn), 8)
+    else:
+        hdr = ident + struct.pack(e + "HHIIIIIHHHHHH", 3, 40, 1, 0, ehsize,
+                                  0, 0, ehsize, phsize, 2, 40, 0, 0)
+        ph = struct.pack(e + "IIIIIIII", PT_LOAD, 0, 0, 0, total, total, 5,
+                         0x1000)
+        ph += struct.pack(e + "IIIIIIII", 2, dyn_off, dyn_off, dyn_off,
+                          len(dyn), len(dyn), 6, 4)
+    body = hdr + ph + strtab
+    body += b"\0" * (dyn_off - len(body))
+    return body + dyn
+
+
+def elfdyns():
+    put("elfdyn", "seed-64", elf_dynamic())
+    put("elfdyn", "seed-32-big", elf_dynamic(False, True))
+    put("elfdyn", "seed-many", elf_dynamic(needed=["lib%d.so" % i
+                                                    for i in range(40)]))
+    put("elfdyn", "seed-static", elf64(interp=None, etype=2))
+
+
+def ldcache(entries, big=False):
+    e = ">" if big else "<"
+    n = len(entries)
+    strings = b""
+    table = b""
+    str_base = 48 + 24 * n
+    for flags, name, path in entries:
+        k = str_base + len(strings)
+        strings += name.encode() + b"\0"
+        v = str_base + len(strings)
+        strings += path.encode() + b"\0"
+        table += struct.pack(e + "IIIIQ", flags, k, v, 0, 0)
+    hdr = b"glibc-ld.so.cache1.1" + struct.pack(e + "II", n, len(strings))
+    hdr += bytes([3 if big else 2, 0, 0, 0]) + b"\0" * 16
+    return hdr + table + strings
+
+
+def ldcaches():
+    ents = [(0x0303, "libfoo.so.1", "/usr/lib/x86_64-linux-gnu/libfoo.so.1"),
+            (0x0003, "libc.so.6", "/lib32/libc.so.6"),
+            (0x0303, "libc.so.6", "/lib/x86_64-linux-gnu/libc.so.6")]
+    put("ldcache", "seed-little", b"\0" + ldcache(ents))
+    put("ldcache", "seed-big", b"\1" + ldcache(ents, True))
+    old = b"ld.so-1.7.0\0" + struct.pack("<I", 0)
+    put("ldcache", "seed-old-then-new", b"\0" + old + ldcache(ents))
+    put("ldcache", "seed-old-alone", b"\0" + old)
+
+
 def empty():
     for target in os.listdir(os.path.join(TOP, "corpus")):
         put(target, "seed-empty", b"")
@@ -491,4 +569,6 @@ if __name__ == "__main__":
     shebangs()
     imagefs()
     bytematch()
+    elfdyns()
+    ldcaches()
     empty()
