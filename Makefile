@@ -79,9 +79,9 @@ unit: $(UNIT_BINS)
 cli: $(BUILD)/image-preflight
 	@PREFLIGHT=$(CURDIR)/$(BUILD)/image-preflight sh tests/run-cli.sh
 
-# Everything, under ASan and UBSan.
+# Everything, under ASan and UBSan (replay: tests/fuzz/fuzz.mk).
 check:
-	$(MAKE) BUILD=build/san SANITIZE=1 all unit cli
+	$(MAKE) BUILD=build/san SANITIZE=1 all unit replay cli
 
 check-style:
 	@sh tests/check-style.sh
@@ -108,8 +108,11 @@ bench:
 
 # install, uninstall and the packages: packaging/
 include packaging/install.mk
+# replay, fuzz, fuzz-long and valgrind
+include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf build
 
--include $(LIB_OBJS:.o=.d) $(BUILD)/preflight/main.d
+-include $(LIB_OBJS:.o=.d) $(BUILD)/preflight/main.d \
+	$(BUILD)/tests/fuzz/fuzz.d $(BUILD)/tests/fuzz/replay.d

@@ -19,6 +19,7 @@
 #include "imagefs.h"
 #include "libraries.h"
 #include "manifest.h"
+#include "shebang.h"
 #include "verdict.h"
 
 void entry_facts_release(struct entry_facts *e)
@@ -358,49 +359,6 @@ static int inspect_file(struct inspect_ctx *c, const char *what,
 			const char *path, struct imagefs_file *file,
 			int depth, struct error *err);
 
-/* Split a #! line as Linux does (fs/binfmt_script.c): up to the newline
-   within the first SCRIPT_LINE_MAX bytes, leading blanks skipped, the
-   name ends at a blank, a carriage return stays part of it. */
-static bool parse_shebang(const unsigned char *head, size_t len,
-			  char **interp, char **arg)
-{
-	size_t n = len < SCRIPT_LINE_MAX ? len : SCRIPT_LINE_MAX, i = 2, s;
-	const char *p = (const char *)head;
-	const char *nl = memchr(p, '\n', n);
-	size_t end = nl ? (size_t)(nl - p) : n;
-
-	while (end > i && (p[end - 1] == ' ' || p[end - 1] == '\t'))
-		end--;
-	while (i < end && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	s = i;
-	while (i < end && p[i] != ' ' && p[i] != '\t')
-		i++;
-	if (i == s)
-		return false;
-	*interp = xstrndup(p + s, i - s);
-	while (i < end && (p[i] == ' ' || p[i] == '\t'))
-		i++;
-	*arg = i < end ? xstrndup(p + i, end - i) : NULL;
-	return true;
-}
-
-/* With no newline in its first SCRIPT_LINE_MAX bytes, a #! line whose
-   interpreter name runs to their end is refused: the kernel will not run
-   a truncated name (fs/binfmt_script.c). */
-static bool shebang_truncated(const unsigned char *head, size_t len)
-{
-	size_t n = SCRIPT_LINE_MAX - 1, i = 2;
-
-	if (len < SCRIPT_LINE_MAX || memchr(head, '\n', SCRIPT_LINE_MAX))
-		return false;
-	while (i < n && (head[i] == ' ' || head[i] == '\t'))
-		i++;
-	while (i < n && head[i] != ' ' && head[i] != '\t' && head[i] != '\0')
-		i++;
-	return i >= n;
-}
-
 static int inspect_env_target(struct inspect_ctx *c, const char *name,
 			      int depth, struct error *err)
 {
@@ -487,7 +445,7 @@ static int inspect_script(struct inspect_ctx *c, const char *path,
 			     SCRIPT_LINE_MAX);
 		return 0;
 	}
-	if (!parse_shebang(file->head, file->head_len, &interp, &arg)) {
+	if (!shebang_parse(file->head, file->head_len, &interp, &arg)) {
 		findings_add(c->f, SIGNAL_BINARY, SEVERITY_FAIL,
 			     "script-interpreter-missing",
 			     "'%s' starts with #! but names no interpreter: "

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what the project needs, build with warnings as errors, and run
-# every test (unit and CLI, under ASan and UBSan); the last line counts
-# them as "N passed, N failed".
+# every test (unit, fuzz corpus replay and CLI, under ASan and UBSan); the
+# last line counts them as "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -15,7 +15,7 @@ make -s check 2>&1 | tee "$log"
 [ "$(sed -n 's/^make.*Error.*/x/p' "$log")" = "" ] || status=1
 passed=0
 failed=0
-for line in $(sed -n 's/^\(unit\|cli\): \([0-9]*\) passed, \([0-9]*\) failed.*/\2:\3/p' "$log"); do
+for line in $(sed -n 's/^\(unit\|replay\|cli\): \([0-9]*\) passed, \([0-9]*\) failed.*/\2:\3/p' "$log"); do
 	passed=$((passed + ${line%%:*}))
 	failed=$((failed + ${line##*:}))
 done

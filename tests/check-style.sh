@@ -5,7 +5,7 @@
 cd "$(dirname "$0")/.." || exit 1
 bad=0
 files=$(ls preflight/*.c preflight/*.h platform/*.c platform/*.h \
-	tests/unit/*.c 2>/dev/null)
+	tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null)
 for f in $files; do
 	expand "$f" | awk -v f="$f" '
 	length($0) > 80 && $0 !~ /"/ {
