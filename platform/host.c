@@ -314,6 +314,7 @@ static int host_detect_level(struct host *out, const char *root,
 {
 	char *cpuinfo = NULL;
 
+	out->cpu_level_local = !host_root_given(root);
 	if (!host_root_given(root)) {
 		out->cpu_level = cpulevel_from_cpuid();
 		if (out->cpu_level) {
@@ -339,8 +340,11 @@ int host_cpu_level_for(const struct host *h, const struct platform *node)
 	if (strcmp(node->arch, "amd64"))
 		return 0;
 	level = cpulevel_from_variant(node->variant);
-	/* detected only when uname says x86_64: never another machine's */
-	return level ? level : h->cpu_level;
+	if (level)
+		return level;
+	/* detected only when uname says x86_64: never another machine's;
+	   a --platform node without --root is not this machine */
+	return h->overridden && h->cpu_level_local ? 0 : h->cpu_level;
 }
 
 /*

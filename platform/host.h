@@ -19,6 +19,7 @@ struct host {
 	struct compat32 compat32;   /* 32-bit support: compat32_read() */
 	int cpu_level;              /* x86-64-vN of an amd64 node, 0 unknown */
 	char cpu_level_source[16];  /* "cpuid", "cpuinfo", "" */
+	bool cpu_level_local;       /* read off this machine, not --root */
 	/*
 	 * The family ("x86") of the machine we really run on when
 	 * /proc/cpuinfo is not uname's: a user-mode emulator (qemu-user)

@@ -77,7 +77,7 @@ static int elfdyn_note_load(struct elfdyn_segments *out,
 	struct elfdyn_load *ld;
 
 	if (out->load_count >= ELFDYN_LOADS_MAX)
-		return error_set(err, ERROR_FORMAT,
+		return error_set(err, ERROR_LIMIT,
 				 "more than %d PT_LOAD segments "
 				 "(ELFDYN_LOADS_MAX)", ELFDYN_LOADS_MAX);
 	ld = &out->loads[out->load_count++];
@@ -128,7 +128,7 @@ static int elfdyn_take(struct elfdyn_info *out, uint64_t tag, uint64_t val,
 	switch (tag) {
 	case ELFDYN_DT_NEEDED:
 		if (out->needed_count >= ELFDYN_NEEDED_MAX)
-			return error_set(err, ERROR_FORMAT,
+			return error_set(err, ERROR_LIMIT,
 					 "more than %d DT_NEEDED entries "
 					 "(ELFDYN_NEEDED_MAX)",
 					 ELFDYN_NEEDED_MAX);
@@ -173,7 +173,7 @@ int elfdyn_parse_dynamic(int elf_class, int elf_data,
 		uint64_t val = elfdyn_get(dyn + i + word, word, elf_data);
 
 		if (i / (2 * word) >= ELFDYN_ENTRIES_MAX)
-			return error_set(err, ERROR_FORMAT,
+			return error_set(err, ERROR_LIMIT,
 					 "more than %d dynamic entries "
 					 "(ELFDYN_ENTRIES_MAX)",
 					 ELFDYN_ENTRIES_MAX);

@@ -390,8 +390,29 @@ void libfile_set_free(struct libfile_set *set)
 	free(set);
 }
 
+/*
+ * What glibc and musl do with a name that is not a regular file: they go
+ * on past nothing (ENOENT, ENOTDIR), and stop at a directory (the read
+ * fails, "cannot read file data: Is a directory"), a link loop (ELOOP)
+ * or a device or fifo (not mappable).
+ */
+static const char *libfile_stop_reason(enum imagefs_status status)
+{
+	switch (status) {
+	case IMAGEFS_IS_DIR:
+		return "it is a directory (\"cannot read file data: Is a "
+		       "directory\")";
+	case IMAGEFS_LOOP:
+		return "too many levels of symbolic links";
+	case IMAGEFS_SPECIAL:
+		return "it is a device, fifo or socket, not a file it can map";
+	default:
+		return NULL;
+	}
+}
+
 int libfile_lookup(struct libfile_set *set, const char *path, size_t *idx,
-		   struct error *err)
+		   const char **why, struct error *err)
 {
 	struct imagefs_file file = {0};
 	struct libfile *f;
@@ -400,8 +421,9 @@ int libfile_lookup(struct libfile_set *set, const char *path, size_t *idx,
 	if (imagefs_lookup_stat(set->fs, path, &file, err) < 0)
 		return -1;
 	if (file.status != IMAGEFS_FOUND) {
+		*why = libfile_stop_reason(file.status);
 		imagefs_file_release(&file);
-		return 0;
+		return *why ? 3 : 0;
 	}
 	for (i = 0; i < set->n; i++)
 		if (set->v[i].file.layer == file.layer &&

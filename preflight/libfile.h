@@ -83,11 +83,13 @@ void libfile_set_free(struct libfile_set *set);
 /*
  * Look path up by the index alone. Returns 1 with *idx naming the
  * file (the same idx for every path leading to one tar entry), 0 when
- * no regular file is there, 2 when LIBFILE_MAX files are already
- * known, -1 when a layer cannot be read.
+ * nothing is there (the loader goes on to the next place), 2 when
+ * LIBFILE_MAX files are already known, 3 when something the loader
+ * opens and stops at is there (a directory, a symbolic link loop, a
+ * device: *why says it), -1 when a layer cannot be read.
  */
 int libfile_lookup(struct libfile_set *set, const char *path, size_t *idx,
-		   struct error *err);
+		   const char **why, struct error *err);
 
 /* Read every file looked up and not yet read, in one pass per layer. */
 int libfile_read_pending(struct libfile_set *set, struct error *err);

@@ -171,7 +171,10 @@ static char *absolute_dir(const struct lib_search *ls, const char *dir)
 		return xstrdup(dir);
 	if (!wd || !*wd)
 		wd = "/";
-	return xasprintf("%s/%s", wd, *dir ? dir : ".");
+	if (!*dir || !strcmp(dir, "."))
+		return xstrdup(wd);
+	return xasprintf("%s%s%s", wd, wd[strlen(wd) - 1] == '/' ? "" : "/",
+			 dir);
 }
 
 /* Replay a file's judgement for the search at path. */
@@ -216,14 +219,24 @@ static int try_path(struct lib_search *ls, const char *path,
 		    struct error *err)
 {
 	const struct libfile_judgement *j;
+	const char *why = NULL;
 	enum lib_cand c;
 	size_t idx = 0;
-	int r = libfile_lookup(ls->files, path, &idx, err);
+	int r = libfile_lookup(ls->files, path, &idx, &why, err);
 
 	if (r <= 0)
 		return r;
 	if (r == 2) {           /* LIBFILE_MAX: the walk ends here */
 		ls->files_full = true;
+		return 1;
+	}
+	if (r == 3) {           /* the loader opens it and stops */
+		if (ls->collecting)
+			return 1;
+		hit->kind = HIT_BAD;
+		snprintf(hit->reason, sizeof(hit->reason), "%s", why);
+		hit->path = xstrdup(path);
+		hit->file = SIZE_MAX;
 		return 1;
 	}
 	if (ls->collecting)
@@ -362,8 +375,11 @@ static int search_list(struct lib_search *ls, const char *list,
 		size_t n = strcspn(p, seps);
 		char *elem = xstrndup(p, n);
 
-		r = search_element(ls, elem, origin, name, uncertain, hit,
-				   err);
+		/* glibc takes an empty element as the working directory;
+		   musl skips it (path_open in ldso/dynlink.c) */
+		if (n || !ls->musl)
+			r = search_element(ls, elem, origin, name, uncertain,
+					   hit, err);
 		free(elem);
 		if (!p[n])
 			break;
@@ -740,7 +756,7 @@ static int search_musl(struct lib_search *ls, size_t who, const char *name,
 		const char *rp = l->runpath ? l->runpath : l->rpath;
 
 		if (rp)
-			r = search_list(ls, rp, ":", l->origin, name, NULL,
+			r = search_list(ls, rp, ":\n", l->origin, name, NULL,
 					hit, err);
 		if (i == 0)
 			break;
@@ -983,15 +999,19 @@ static int take_hit(struct lib_search *ls, size_t who, const char *name,
 static int search_name(struct lib_search *ls, size_t who, const char *name,
 		       struct lib_hit *hit, struct error *err)
 {
-	char *p;
+	char *p, *named;
 	int r;
 
 	if (!strchr(name, '/'))
 		return ls->musl ? search_musl(ls, who, name, hit, err)
 				: search_glibc(ls, who, name, hit, err);
-	p = absolute_dir(ls, name);
+	/* glibc expands $ORIGIN in a DT_NEEDED path too */
+	named = ls->musl ? xstrdup(name) :
+		expand_token(name, "ORIGIN", ls->objs[who].origin);
+	p = absolute_dir(ls, named);
 	r = try_path(ls, p, NULL, hit, err);
 	free(p);
+	free(named);
 	return r < 0 ? -1 : 0;
 }
 
@@ -1010,6 +1030,17 @@ static int resolve(struct lib_search *ls, size_t who, const char *name,
 	if (ls->count >= LIBRARY_MAX ||
 	    ls->objs[who].depth >= LIBRARY_DEPTH_MAX) {
 		ls->incomplete = true;
+		return 0;
+	}
+	if (!ls->musl && (has_token(name, "LIB") ||
+			  has_token(name, "PLATFORM"))) {
+		by = subject(ls, who);
+		findings_add(ls->f, SIGNAL_BINARY, SEVERITY_UNKNOWN,
+			     "library-check-incomplete",
+			     "%s needs '%s', a name with a $ token this check "
+			     "does not expand; whether the loader finds it is "
+			     "not known", by, name);
+		free(by);
 		return 0;
 	}
 	buf_init(&hit.searched);

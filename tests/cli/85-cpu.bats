@@ -143,6 +143,16 @@ AMD=linux/amd64
 	check_json 1 --root "$BARE" --strict "$REF"
 }
 
+@test "binary needing x86-64-v3, --platform linux/amd64 without --root: this machine's level does not count, WARN" {
+	REF=$(cpu needs-v3:1)
+	check_json 0 --platform linux/amd64 "$REF"
+	expect_verdict "$REF" $AMD WARN
+	expect_findings "$REF" $AMD warn:cpu-level-unverified
+	# with --root the node's own cpuinfo decides
+	check_json 0 --root "$V3" --platform linux/amd64 "$REF"
+	expect_verdict "$REF" $AMD PASS
+}
+
 @test "binary needing only the baseline, level unknown: PASS" {
 	REF=$(cpu needs-v1:1)
 	check_json 0 --root "$BARE" "$REF"

@@ -162,6 +162,45 @@ A=linux/amd64
 		"found only in '/opt/app/lib64/libfoo.so.1'; its search path '/opt/app/\\\$LIB' uses \\\$LIB or \\\$PLATFORM"
 }
 
+@test "libs-dir-first: a directory where the library is looked for stops the loader: FAIL" {
+	local r
+	r=$(fx libs-dir-first:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:library-malformed
+	expect_finding "$r" $A fail:library-malformed \
+		"the loader opens '/lib64/libfoo.so.1' and stops: it is a directory"
+}
+
+@test "libs-loop-first: a symbolic link loop where the library is looked for: FAIL" {
+	local r
+	r=$(fx libs-loop-first:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:library-malformed
+	expect_finding "$r" $A fail:library-malformed \
+		"'/lib64/libfoo.so.1' and stops: too many levels of symbolic links"
+}
+
+@test "libs-musl-empty: musl skips an empty LD_LIBRARY_PATH element: FAIL" {
+	local r
+	r=$(fx libs-musl-empty:1)
+	check_json 1 --platform $A "$r"
+	expect_findings "$r" $A fail:library-not-found
+}
+
+@test "libs-needed-origin: \$ORIGIN in a DT_NEEDED path is expanded: PASS" {
+	local r
+	r=$(fx libs-needed-origin:1)
+	check_json 0 --platform $A "$r"
+	expect_verdict "$r" $A PASS
+}
+
+@test "libs-needed-token: \$LIB in a DT_NEEDED path is not known: UNKNOWN" {
+	local r
+	r=$(fx libs-needed-token:1)
+	check_json 2 --platform $A "$r"
+	expect_findings "$r" $A unknown:library-check-incomplete
+}
+
 @test "libs-app-cut: the program's own dynamic section is past its end: FAIL" {
 	local r
 	r=$(fx libs-app-cut:1)

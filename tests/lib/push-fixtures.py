@@ -546,6 +546,41 @@ def fx_libs_env():
     return amd64_only([glibc_base(), top], env=env)
 
 
+def fx_libs_dir_first():
+    top = (ib.Layer().dir("/lib64/" + LIBFOO)
+           .file("/usr/lib64/" + LIBFOO, lib())
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_loop_first():
+    top = (ib.Layer().symlink("/lib64/" + LIBFOO, LIBFOO)
+           .file("/usr/lib64/" + LIBFOO, lib())
+           .file("/app", dyn_app()))
+    return amd64_only([glibc_base(), top])
+
+
+def fx_libs_musl_empty():
+    layer = (ib.Layer().file(MUSL_AMD64, ib.elf(arch="amd64", etype="DYN"))
+             .file("/" + LIBFOO, lib())
+             .file("/app", dyn_app(interp=MUSL_AMD64)))
+    env = ["PATH=" + ib.DEFAULT_PATH, "LD_LIBRARY_PATH=:/nonexistent"]
+    return amd64_only([layer], env=env, workdir="/")
+
+
+def fx_libs_needed_origin():
+    top = (ib.Layer().file("/opt/app/lib/" + LIBFOO, lib())
+           .file("/opt/app/bin/app", dyn_app(
+               needed=("$ORIGIN/../lib/" + LIBFOO,))))
+    return amd64_only([glibc_base(), top], entrypoint=["/opt/app/bin/app"])
+
+
+def fx_libs_needed_token():
+    top = (ib.Layer().file("/opt/lib64/" + LIBFOO, lib())
+           .file("/app", dyn_app(needed=("/opt/$LIB/" + LIBFOO,))))
+    return amd64_only([glibc_base(), top])
+
+
 def fx_libs_runpath_hides_rpath():
     top = (ib.Layer().file("/opt/rpath/" + LIBFOO, lib())
            .file("/app", dyn_app(rpath="/opt/rpath", runpath="/opt/run")))
@@ -819,6 +854,28 @@ FIXTURES = [
      "/opt/app/lib64",
      "WARN on amd64 (library-uncertain: $LIB depends on the loader's "
      "build)"),
+    ("fx/libs-dir-first:1", fx_libs_dir_first,
+     "/app needs libfoo.so.1; /lib64/libfoo.so.1 is a directory, "
+     "/usr/lib64/libfoo.so.1 the library",
+     "FAIL on amd64 (library-malformed: glibc stops at the directory, "
+     "\"cannot read file data: Is a directory\")"),
+    ("fx/libs-loop-first:1", fx_libs_loop_first,
+     "the same with /lib64/libfoo.so.1 a symbolic link to itself",
+     "FAIL on amd64 (library-malformed: too many levels of symbolic "
+     "links)"),
+    ("fx/libs-musl-empty:1", fx_libs_musl_empty,
+     "musl; /app needs libfoo.so.1, which is at /libfoo.so.1 only; "
+     "LD_LIBRARY_PATH=:/nonexistent, WorkingDir /",
+     "FAIL on amd64 (library-not-found: musl skips the empty element, "
+     "where glibc would search the working directory)"),
+    ("fx/libs-needed-origin:1", fx_libs_needed_origin,
+     "/opt/app/bin/app has DT_NEEDED $ORIGIN/../lib/libfoo.so.1; "
+     "/opt/app/lib/libfoo.so.1",
+     "PASS on amd64 (glibc expands $ORIGIN in a DT_NEEDED path)"),
+    ("fx/libs-needed-token:1", fx_libs_needed_token,
+     "/app has DT_NEEDED /opt/$LIB/libfoo.so.1; /opt/lib64/libfoo.so.1",
+     "UNKNOWN on amd64 (library-check-incomplete: $LIB is not "
+     "expanded)"),
     ("fx/libs-app-cut:1", fx_libs_app_cut,
      "/app needs libfoo.so.1, but the file ends inside its string "
      "table: its dynamic section lies past the end of the file",
