@@ -514,6 +514,10 @@ static int file_chunk(void *ctx, size_t i, uint64_t offset,
 	struct libfile *f = &b->set->v[b->idx[i]];
 
 	(void)offset;    /* chunks come in order: f->len is the offset */
+	/* allocated when the file's bytes begin: a batch reads its files
+	   one after another, so one buffer is alive at a time */
+	if (!f->buf)
+		f->buf = xmalloc(f->want ? f->want : 1);
 	if (!data) {
 		file_finish(b->set, f);
 		return 0;
@@ -540,7 +544,7 @@ static void file_start(struct libfile *f)
 
 	f->stage = STAGE_READING;
 	f->want = size < IMAGEFS_HEAD_MAX ? (size_t)size : IMAGEFS_HEAD_MAX;
-	f->buf = xmalloc(f->want ? f->want : 1);
+	f->buf = NULL;
 	f->len = 0;
 }
 
