@@ -155,8 +155,9 @@ ok_2xx_gets() {
 # architecture amd64 (cases.md 17): the shared real one if present, else
 # one made here in the same libtrust pretty-JWS shape.
 schema1_file() {
-	local f
-	for f in /work/shared/fixtures/docker-v2s1-signed-manifest.*.json; do
+	local f shared
+	shared=$(cd "$BATS_TEST_DIRNAME/../../.." && pwd)/shared
+	for f in "$shared"/fixtures/docker-v2s1-signed-manifest.*.json; do
 		if [ -f "$f" ]; then
 			export SCHEMA1_FILE=$f
 			return 0

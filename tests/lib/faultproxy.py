@@ -3,7 +3,8 @@
 
 It forwards every request to one upstream registry (http or https) and,
 as its flags select, breaks the answers the way real registries, proxies
-and CDNs have been seen to break them (see /work/shared/cases.md). Each
+and CDNs have been seen to break them (see ../shared/cases.md beside the
+checkout). Each
 request is recorded in --log as one line:
 
   METHOD PATH host=HOST auth=no|Basic|Bearer|OTHER accept="..."

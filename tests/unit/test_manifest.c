@@ -24,7 +24,7 @@
 #define CFG "\"config\": {\"mediaType\": \"" MT_OCI_CONFIG "\", " DESC "}"
 #define TYPE(mt) "\"mediaType\": \"" mt "\""
 
-/* Fixtures live in /work/shared/fixtures, next to the repository. */
+/* Fixtures live in ../shared/fixtures, next to the repository. */
 static const char *fixture_dir(void)
 {
 	const char *dir = getenv("SHARED_FIXTURES");
