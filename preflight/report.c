@@ -74,6 +74,31 @@ static void fact(FILE *out, const char *label, const char *fmt, ...)
 	free(safe);
 }
 
+/* Which node, which image, which registry: the first facts of a block. */
+static void text_where(FILE *out, const struct image_result *r)
+{
+	char plat[PLATFORM_STRING_MAX];
+
+	fact(out, "node:", "%s", platform_format(&r->node, plat));
+	if (r->canonical)
+		fact(out, "image:", "%s", r->canonical);
+	if (r->source)
+		fact(out, "registry:", "%s%s", r->source,
+		     r->mirror ? " (mirror)" : "");
+}
+
+static void text_findings(FILE *out, const struct findings *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->count; i++) {
+		const struct finding *f = &fs->items[i];
+
+		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
+			f->code, f->message);
+	}
+}
+
 static void text_tag(FILE *out, const struct image_result *r)
 {
 	char plat[PLATFORM_STRING_MAX];
@@ -142,8 +167,7 @@ static void text_entry(FILE *out, const struct image_result *r)
 static void text_one(FILE *out, const struct image_result *r,
 		     const struct report_style *style)
 {
-	char plat[PLATFORM_STRING_MAX], *ref;
-	size_t i;
+	char *ref;
 
 	ref = escape_text(r->reference, strlen(r->reference), 1024);
 	if (style->color)
@@ -152,20 +176,10 @@ static void text_one(FILE *out, const struct image_result *r,
 	else
 		fprintf(out, "%-7s %s\n", verdict_name(r->verdict), ref);
 	free(ref);
-	fact(out, "node:", "%s", platform_format(&r->node, plat));
-	if (r->canonical)
-		fact(out, "image:", "%s", r->canonical);
-	if (r->source)
-		fact(out, "registry:", "%s%s", r->source,
-		     r->mirror ? " (mirror)" : "");
+	text_where(out, r);
 	text_tag(out, r);
 	text_entry(out, r);
-	for (i = 0; i < r->findings.count; i++) {
-		const struct finding *f = &r->findings.items[i];
-
-		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
-			f->code, f->message);
-	}
+	text_findings(out, &r->findings);
 	fprintf(out, "  %-*s %u request%s, %llu bytes received, %llu of %llu "
 		"layer bytes downloaded, %ld ms\n", LABEL_WIDTH, "cost:",
 		r->requests, r->requests == 1 ? "" : "s",
@@ -499,12 +513,7 @@ void report_inspect_text(FILE *out, const struct image_result *r)
 	ref = escape_text(r->reference, strlen(r->reference), 1024);
 	fprintf(out, "%s\n", ref);
 	free(ref);
-	fact(out, "node:", "%s", platform_format(&r->node, plat));
-	if (r->canonical)
-		fact(out, "image:", "%s", r->canonical);
-	if (r->source)
-		fact(out, "registry:", "%s%s", r->source,
-		     r->mirror ? " (mirror)" : "");
+	text_where(out, r);
 	if (r->top_digest)
 		fact(out, "tag:", "%s (%s, %s)", r->top_digest,
 		     kind_name(r->top_kind), r->top_media_type);
@@ -518,12 +527,7 @@ void report_inspect_text(FILE *out, const struct image_result *r)
 		fact(out, "selected:", "nothing: this node gets no entry");
 	if (r->selected_reason)
 		fact(out, "why:", "%s", r->selected_reason);
-	for (i = 0; i < r->findings.count; i++) {
-		const struct finding *f = &r->findings.items[i];
-
-		fprintf(out, "  %-7s %s: %s\n", severity_name(f->severity),
-			f->code, f->message);
-	}
+	text_findings(out, &r->findings);
 	fprintf(out, "  %-*s %u request%s, %llu bytes received, %ld ms\n",
 		LABEL_WIDTH, "cost:", r->requests, r->requests == 1 ? "" : "s",
 		(unsigned long long)r->bytes_received, r->elapsed_ms);
