@@ -25,6 +25,12 @@ ssize_t blob_stream_read(struct blob_stream *s, const void **data,
 	return n;
 }
 
+void blob_stream_want(struct blob_stream *s, uint64_t more)
+{
+	if (s->ops->want)
+		s->ops->want(s, more);
+}
+
 void blob_stream_close(struct blob_stream *s)
 {
 	if (s)

@@ -19,6 +19,12 @@ struct blob_stream_ops {
 	 */
 	ssize_t (*read)(struct blob_stream *s, const void **data,
 			struct error *err);
+	/*
+	 * Optional: the reader expects to want about `more` bytes after
+	 * those delivered (0: it cannot tell), so that a network stream can
+	 * size its next request. Only a hint: reads go on past it.
+	 */
+	void (*want)(struct blob_stream *s, uint64_t more);
 	void (*close)(struct blob_stream *s);
 };
 
@@ -29,6 +35,7 @@ struct blob_stream {
 
 ssize_t blob_stream_read(struct blob_stream *s, const void **data,
 			 struct error *err);
+void blob_stream_want(struct blob_stream *s, uint64_t more);
 /* Close and free; NULL is allowed. */
 void blob_stream_close(struct blob_stream *s);
 

@@ -177,6 +177,13 @@ static int elf_check_phdr_table(const struct elf_reader *r, uint16_t phnum,
 	return 0;
 }
 
+/* The file's bytes up to end are read by a check. */
+static void elf_want(struct elf_info *out, uint64_t end)
+{
+	if (end > out->head_wanted)
+		out->head_wanted = end;
+}
+
 /* ELF gABI PT_INTERP; Linux binfmt_elf wants 2..PATH_MAX bytes, NUL last. */
 static int elf_read_interp(const struct elf_reader *r, uint64_t offset,
 			   uint64_t size, struct elf_info *out,
@@ -195,6 +202,7 @@ static int elf_read_interp(const struct elf_reader *r, uint64_t offset,
 				 ", file size %" PRIu64,
 				 size, offset, r->file_size);
 	out->has_interp = true;
+	elf_want(out, offset + size);
 	if (offset > r->len || size > r->len - offset) {
 		out->interp_unread = true;
 		return 0;
@@ -233,6 +241,9 @@ static int elf_read_phdr(const struct elf_reader *r, size_t at,
 		n->size = elf_read(r, at + l->p_filesz, l->word);
 		n->align = elf_read(r, at + l->p_align, l->word);
 		n->property = type == ELF_PT_GNU_PROPERTY;
+		if (n->offset <= r->file_size)
+			elf_want(out, n->offset + (n->size < ELF_NOTE_BYTES_MAX
+					 ? n->size : ELF_NOTE_BYTES_MAX));
 	}
 	/* Linux binfmt_elf uses the first PT_INTERP and ignores the rest. */
 	if (type == ELF_PT_INTERP && !out->has_interp)
@@ -280,9 +291,11 @@ int elf_parse(const unsigned char *data, size_t len, uint64_t file_size,
 	r.big_endian = out->elf_data == ELF_DATA2MSB;
 	r.layout =
 	    out->elf_class == ELF_CLASS64 ? &elf_layout64 : &elf_layout32;
+	out->head_wanted = r.layout->ehsize;
 	if (elf_read_header(&r, out, err) ||
 	    elf_check_phdr_table(&r, out->phnum, &phoff, err))
 		return -1;
+	elf_want(out, phoff + (uint64_t)out->phnum * r.layout->phentsize);
 	return elf_walk_phdrs(&r, phoff, out, err);
 }
 

@@ -51,6 +51,10 @@ struct elf_info {
 	int load_count;
 	struct elf_segment notes[ELF_NOTE_SEGMENTS_MAX];
 	int note_count;
+	/* bytes from the file's start that hold the header, the program
+	   headers, PT_INTERP and the notes (each up to ELF_NOTE_BYTES_MAX):
+	   more than the bytes given when those lie further */
+	uint64_t head_wanted;
 	uint64_t shoff;       /* section header table (e_shoff), 0 if none */
 	uint16_t shentsize;
 	uint16_t shnum;

@@ -751,6 +751,31 @@ static int locate(struct inspect_ctx *c, struct imagefs_file *file,
 	return 0;
 }
 
+/*
+ * The start of a file these checks read: binfmt_misc's magic and a
+ * script's first line lie in the first SCRIPT_LINE_MAX bytes (as many
+ * as IMAGEFS_HEAD_FIRST); an ELF file's header, program headers,
+ * PT_INTERP and notes wherever they lie. A dynamically linked file that
+ * fits in IMAGEFS_HEAD_MAX is read whole, as the library search reads
+ * its dynamic section next; later reads of a larger one (the dynamic
+ * section, section headers) fetch what they need when they need it.
+ */
+static size_t entrypoint_head_wanted(const unsigned char *data, size_t len,
+				     int64_t size)
+{
+	struct elf_info elf;
+	struct error perr;
+
+	if (!elf_is_elf(data, len))
+		return SCRIPT_LINE_MAX;
+	error_init(&perr);
+	elf_parse(data, len, size > 0 ? (uint64_t)size : 0, &elf, &perr);
+	if (elf.has_interp && size > 0 && size <= IMAGEFS_HEAD_MAX)
+		return (size_t)size;
+	return elf.head_wanted < IMAGEFS_HEAD_MAX ? (size_t)elf.head_wanted
+						  : IMAGEFS_HEAD_MAX;
+}
+
 int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 		       const struct image_config *cfg,
 		       const struct platform *node, long page_size,
@@ -763,6 +788,7 @@ int entrypoint_inspect(struct imagefs *fs, const struct imagefs_layer *layers,
 	struct imagefs_file file = { 0 };
 	int ret;
 
+	imagefs_set_head_fn(fs, entrypoint_head_wanted);
 	ret = locate(&c, &file, err);
 	if (ret != 0) {
 		imagefs_file_release(&file);

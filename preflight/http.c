@@ -24,6 +24,7 @@ struct http_client {
 	CURLM *multi;
 	unsigned int requests;
 	uint64_t bytes;
+	bool multiplexed;   /* the last response came over HTTP/2 or later */
 };
 
 struct http_stream {
@@ -162,8 +163,15 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 		long status = 0;
 
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (status >= 200)
+		if (status >= 200) {
+			long version = 0;
+
 			s->headers_done = true;
+			curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION,
+					  &version);
+			s->client->multiplexed =
+				version >= CURL_HTTP_VERSION_2_0;
+		}
 		return len;
 	}
 	colon = memchr(data, ':', len);
@@ -425,6 +433,34 @@ out:
 	return ret;
 }
 
+bool http_client_multiplexed(const struct http_client *c)
+{
+	return c->multiplexed;
+}
+
+struct http_stream *http_stream_start(struct http_client *c,
+				      const struct http_request *req,
+				      struct http_response *resp,
+				      struct error *err)
+{
+	return stream_start(c, req, resp, err);
+}
+
+int http_stream_wait_headers(struct http_stream *s, struct http_response *resp,
+			     struct error *err)
+{
+	s->resp = resp;
+	if (stream_wait(s, has_headers, err) < 0)
+		return -1;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (s->done && s->result != CURLE_OK && !s->headers_done)
+		return transport_error(s, err);
+	/* collect a short error body, then hand the status back */
+	if (resp->status < 200 || resp->status > 299)
+		return stream_wait(s, never, err);
+	return 0;
+}
+
 struct http_stream *http_stream_open(struct http_client *c,
 				     const struct http_request *req,
 				     struct http_response *resp,
@@ -435,23 +471,11 @@ struct http_stream *http_stream_open(struct http_client *c,
 	s = stream_start(c, req, resp, err);
 	if (!s)
 		return NULL;
-	if (stream_wait(s, has_headers, err) < 0)
-		goto fail;
-	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (s->done && s->result != CURLE_OK && !s->headers_done) {
-		transport_error(s, err);
-		goto fail;
-	}
-	if (resp->status < 200 || resp->status > 299) {
-		/* collect the short error body, then hand the status back */
-		if (stream_wait(s, never, err) < 0)
-			goto fail;
+	if (http_stream_wait_headers(s, resp, err) < 0) {
+		http_stream_close(s);
+		return NULL;
 	}
 	return s;
-fail:
-	s->resp = &s->own_resp;
-	stream_free(s);
-	return NULL;
 }
 
 ssize_t http_stream_read(struct http_stream *s, const void **data,

@@ -80,6 +80,24 @@ struct http_stream *http_stream_open(struct http_client *c,
 				     const struct http_request *req,
 				     struct http_response *resp,
 				     struct error *err);
+/*
+ * http_stream_open in two halves: start the request and return at once
+ * (it moves on whenever the client waits for any of its transfers),
+ * then wait for its response headers, which go into resp (the response
+ * given at the start may be moved there meanwhile: headers are stored
+ * into resp from then on). -1 on a transport error; the stream is still
+ * the caller's to close.
+ */
+struct http_stream *http_stream_start(struct http_client *c,
+				      const struct http_request *req,
+				      struct http_response *resp,
+				      struct error *err);
+int http_stream_wait_headers(struct http_stream *s, struct http_response *resp,
+			     struct error *err);
+/* Did the last response come over HTTP/2 or later, so that a request
+   started now shares its connection instead of opening another? */
+bool http_client_multiplexed(const struct http_client *c);
+
 /* Next chunk of the body; 0 at its end, -1 on error. */
 ssize_t http_stream_read(struct http_stream *s, const void **data,
 			 struct error *err);

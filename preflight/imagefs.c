@@ -10,6 +10,7 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "decompress.h"
 #include "error.h"
 #include "escape.h"
 
@@ -77,7 +78,8 @@ struct imagefs_layer_state {
 
 /* The bridge between a blob stream and libarchive's read callback. */
 struct imagefs_reader {
-	struct blob_stream *stream;
+	struct blob_stream *stream;   /* uncompressed (decompress.h) */
+	struct blob_stream *raw;      /* the blob as fetched, its input */
 	struct error err;
 	bool failed;
 };
@@ -101,6 +103,7 @@ struct imagefs {
 	struct imagefs_cursor cursor;
 	struct imagefs_stats stats;   /* of closed streams, plus entries,
 					 markers and the index's bytes */
+	imagefs_head_fn head_fn;      /* NULL: heads of IMAGEFS_HEAD_MAX */
 };
 
 /* What a layer decides about a path, if anything. */
@@ -473,7 +476,7 @@ static void imagefs_cursor_close(struct imagefs *fs)
 		return;
 	fs->stats.unpacked_bytes += (uint64_t)archive_filter_bytes(c->archive,
 								   0);
-	fs->stats.compressed_bytes += c->reader.stream->delivered;
+	fs->stats.compressed_bytes += c->reader.raw->delivered;
 	archive_read_free(c->archive);
 	blob_stream_close(c->reader.stream);
 	free(c->path);
@@ -502,17 +505,12 @@ static la_ssize_t imagefs_archive_read(struct archive *a, void *ctx,
 static int imagefs_drain(struct imagefs *fs, struct error *err)
 {
 	struct imagefs_reader *r = &fs->cursor.reader;
-	const void *data;
-	ssize_t n;
 
 	if (r->failed) {
 		*err = r->err;
 		return -1;
 	}
-	do
-		n = blob_stream_read(r->stream, &data, err);
-	while (n > 0);
-	return n < 0 ? -1 : 0;
+	return decompress_drain(r->stream, err);
 }
 
 /*
@@ -539,7 +537,9 @@ static int imagefs_archive_error(struct imagefs *fs, struct error *err)
 /*
  * Open layer as the cursor. Compression is sniffed from the magic bytes,
  * not taken from the media type: OCI image-spec layer.md allows gzip and
- * zstd, and images in the wild mislabel them.
+ * zstd, and images in the wild mislabel them. Those two are undone by
+ * decompress.c, which fetches no more than the reader asks for;
+ * anything else is left to libarchive's filters.
  */
 static int imagefs_cursor_open(struct imagefs *fs, size_t layer,
 			       struct error *err)
@@ -553,7 +553,8 @@ static int imagefs_cursor_open(struct imagefs *fs, size_t layer,
 		return imagefs_layer_error(fs, layer, err);
 	c->open = true;
 	c->layer = layer;
-	c->reader.stream = s;
+	c->reader.raw = s;
+	c->reader.stream = decompress_open(s);
 	error_init(&c->reader.err);
 	c->archive = archive_read_new();
 	if (!c->archive)
@@ -881,18 +882,39 @@ static int imagefs_layer_decide(struct imagefs *fs, size_t layer,
 	return 0;
 }
 
-/* Read the first IMAGEFS_HEAD_MAX bytes of the current entry. */
+/* How much more of the head to read, given its first len bytes: the
+   head function's answer, within IMAGEFS_HEAD_MAX. */
+static size_t imagefs_head_want(const struct imagefs *fs,
+				const unsigned char *head, size_t len,
+				int64_t size)
+{
+	size_t want;
+
+	if (!fs->head_fn)
+		return IMAGEFS_HEAD_MAX;
+	if (len < IMAGEFS_HEAD_FIRST)
+		return IMAGEFS_HEAD_FIRST;
+	want = fs->head_fn(head, len, size);
+	return want < IMAGEFS_HEAD_MAX ? want : IMAGEFS_HEAD_MAX;
+}
+
+/*
+ * Read the start of the current entry: IMAGEFS_HEAD_MAX bytes, or as
+ * much as the head function wants. The decompressor is told how much
+ * is wanted, so that the network is asked for no more than that.
+ */
 static int imagefs_cursor_read_head(struct imagefs *fs,
 				    struct imagefs_node *n, struct error *err)
 {
 	struct imagefs_cursor *c = &fs->cursor;
 	unsigned char *head = xmalloc(IMAGEFS_HEAD_MAX);
-	size_t len = 0;
+	size_t len = 0, want;
 
-	while (len < IMAGEFS_HEAD_MAX) {
-		la_ssize_t r = archive_read_data(c->archive, head + len,
-						 IMAGEFS_HEAD_MAX - len);
+	while ((want = imagefs_head_want(fs, head, len, n->size)) > len) {
+		la_ssize_t r;
 
+		blob_stream_want(c->reader.stream, want - len);
+		r = archive_read_data(c->archive, head + len, want - len);
 		if (r == 0 || r == ARCHIVE_WARN)
 			break;
 		if (r < 0) {
@@ -901,6 +923,7 @@ static int imagefs_cursor_read_head(struct imagefs *fs,
 		}
 		len += (size_t)r;
 	}
+	blob_stream_want(c->reader.stream, 0);
 	c->data_pending = false;
 	n->head = xrealloc(head, len ? len : 1);
 	n->head_len = len;
@@ -1485,6 +1508,11 @@ void imagefs_file_release(struct imagefs_file *f)
 	memset(f, 0, sizeof(*f));
 }
 
+void imagefs_set_head_fn(struct imagefs *fs, imagefs_head_fn fn)
+{
+	fs->head_fn = fn;
+}
+
 struct imagefs *imagefs_new(const struct imagefs_layer *layers, size_t count,
 			    struct layer_opener opener)
 {
@@ -1536,7 +1564,7 @@ void imagefs_get_stats(const struct imagefs *fs, struct imagefs_stats *out)
 	*out = fs->stats;
 	if (!c->open)
 		return;
-	out->compressed_bytes += c->reader.stream->delivered;
+	out->compressed_bytes += c->reader.raw->delivered;
 	out->unpacked_bytes += (uint64_t)archive_filter_bytes(c->archive, 0);
 }
 

@@ -16,8 +16,11 @@ struct blob_stream;
 /* Most tar entries remembered over all layers read. */
 #define IMAGEFS_ENTRIES_MAX 2000000
 /* Bytes kept from the start of a file found: enough for the ELF header,
-   program headers and interpreter, or a script's first line. */
+   program headers and interpreter, or a script's first line. With a
+   head function (imagefs_set_head_fn), the first bytes read before it
+   is asked how many more it wants. */
 #define IMAGEFS_HEAD_MAX (64 * 1024)
+#define IMAGEFS_HEAD_FIRST 256
 /* Most uncompressed bytes read from one layer (a decompression bomb
    stops here). */
 #define IMAGEFS_LAYER_UNPACKED_MAX (8ULL * 1024 * 1024 * 1024)
@@ -89,6 +92,17 @@ struct imagefs;
 struct imagefs *imagefs_new(const struct imagefs_layer *layers, size_t count,
 			    struct layer_opener opener);
 void imagefs_free(struct imagefs *fs);
+
+/*
+ * How many bytes of a file's start its readers need, given its first len
+ * bytes (at least IMAGEFS_HEAD_FIRST, or the whole file) and its size:
+ * a number above len asks for more, capped at IMAGEFS_HEAD_MAX. Without
+ * one, a lookup keeps IMAGEFS_HEAD_MAX bytes. It is a saving, not a
+ * limit: bytes past the head stay readable with imagefs_file_read().
+ */
+typedef size_t (*imagefs_head_fn)(const unsigned char *data, size_t len,
+				  int64_t size);
+void imagefs_set_head_fn(struct imagefs *fs, imagefs_head_fn fn);
 
 /*
  * Look path up in the merged view, as overlayfs presents it: upper layers

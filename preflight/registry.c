@@ -78,6 +78,7 @@ struct registry {
 	size_t prefix_count;
 	size_t prefix_bytes;
 	uint64_t layer_bytes;  /* layer bytes received from the network */
+	struct prefetch *pre;  /* a layer's first range, started early */
 };
 
 struct layer_prefix {
@@ -583,6 +584,24 @@ static void attempt_reset(struct attempt *a)
 	http_response_release(&a->resp);
 }
 
+/* The first range of a layer, asked for before the layer is opened
+   (registry_prefetch_blob); the layer's first open takes it over. */
+struct prefetch {
+	char *digest;
+	struct target *t;      /* the host it was asked of */
+	uint64_t size;         /* bytes asked for */
+	struct attempt a;
+};
+
+static void prefetch_free(struct prefetch *p)
+{
+	if (!p)
+		return;
+	attempt_reset(&p->a);
+	free(p->digest);
+	free(p);
+}
+
 static bool same_origin_as_registry(struct registry *r, const char *url)
 {
 	char *home = base_url(r, r->t->scheme ? r->t->scheme : "https");
@@ -596,29 +615,38 @@ static bool same_origin_as_registry(struct registry *r, const char *url)
 }
 
 /* Send one request of the call to a->url; 0 when a response came. */
-static int send_once(struct registry *r, const struct call *c,
-		     struct attempt *a, bool stream, struct error *err)
+/* The request for call c to a->url, with what the target needs. */
+static void request_for(struct registry *r, const struct call *c,
+			const struct attempt *a, struct http_request *q)
 {
-	struct http_request q = { .method = c->method };
-	int ret = 0;
-
-	q.url = a->url;
-	q.accept = c->accept;
-	q.range = c->range;
-	q.ca_file = r->t->ca_file ? r->t->ca_file : r->opt.ca_file;
-	q.insecure = insecure_for_url(r, a->url);
-	q.body_limit = c->body_limit;
-	q.limit_name = c->limit_name;
-	q.deadline_ms = r->opt.deadline_ms;
+	memset(q, 0, sizeof(*q));
+	q->method = c->method;
+	q->url = a->url;
+	q->accept = c->accept;
+	q->range = c->range;
+	q->ca_file = r->t->ca_file ? r->t->ca_file : r->opt.ca_file;
+	q->insecure = insecure_for_url(r, a->url);
+	q->body_limit = c->body_limit;
+	q->limit_name = c->limit_name;
+	q->deadline_ms = r->opt.deadline_ms;
 	/* The registry's credentials go to the registry only, never to a
 	   host a redirect points at. */
 	if (same_origin_as_registry(r, a->url)) {
-		q.authorization = r->t->authorization;
-		q.client_cert = r->t->client_cert;
-		q.client_key = r->t->client_key;
-		q.headers = r->t->headers;
-		q.header_count = r->t->header_count;
+		q->authorization = r->t->authorization;
+		q->client_cert = r->t->client_cert;
+		q->client_key = r->t->client_key;
+		q->headers = r->t->headers;
+		q->header_count = r->t->header_count;
 	}
+}
+
+static int send_once(struct registry *r, const struct call *c,
+		     struct attempt *a, bool stream, struct error *err)
+{
+	struct http_request q;
+	int ret = 0;
+
+	request_for(r, c, a, &q);
 	trace(r, "%s %s%s%s%s", c->method, a->url, c->range ? " range " : "",
 	      c->range ? c->range : "", q.authorization ? " (auth)" : "");
 	http_response_release(&a->resp);
@@ -1227,7 +1255,9 @@ struct registry_blob {
 	struct registry *r;
 	struct blob_check chk;  /* digest, size, bytes delivered */
 	uint64_t range_start;   /* offset when the current range began */
-	uint64_t chunk;         /* size of the next range */
+	uint64_t chunk;         /* size of the next unhinted range */
+	uint64_t want_end;      /* offset the reader expects to reach, 0 */
+	bool hinted;            /* the current range was sized by it */
 	struct attempt a;
 	bool open;              /* a.stream is the current response */
 	bool whole;             /* the registry ignored Range */
@@ -1293,11 +1323,73 @@ static int check_content_range(struct registry_blob *b, struct error *err)
 	return 0;
 }
 
+/* The next range's size: what the reader expects to need when it said,
+   else the growing chunk; never past the blob's end. */
+static uint64_t blob_range_size(struct registry_blob *b)
+{
+	uint64_t size = b->chunk, left = b->chk.size - b->chk.offset;
+
+	b->hinted = b->want_end > b->chk.offset;
+	if (b->hinted) {
+		size = b->want_end - b->chk.offset;
+		if (size < REGISTRY_RANGE_HINT_MIN)
+			size = REGISTRY_RANGE_HINT_MIN;
+		if (size > REGISTRY_RANGE_MAX)
+			size = REGISTRY_RANGE_MAX;
+	}
+	return size < left ? size : left;
+}
+
+/*
+ * Take over the layer's first range when it was started early and came
+ * straight from the host now asked (a redirect, a refusal or a failure
+ * is dropped: the usual request then meets it again, with its handling).
+ * 0 when the range is taken.
+ */
+static int blob_adopt_prefetch(struct registry_blob *b)
+{
+	struct registry *r = b->r;
+	struct prefetch *p = r->pre;
+	struct error err;
+	long status;
+
+	if (!p || b->chk.offset != 0 || p->t != r->t ||
+	    strcmp(p->digest, b->chk.digest))
+		return -1;
+	r->pre = NULL;
+	attempt_reset(&b->a);
+	b->a = p->a;
+	memset(&p->a, 0, sizeof(p->a));
+	prefetch_free(p);
+	error_init(&err);
+	if (http_stream_wait_headers(b->a.stream, &b->a.resp, &err) < 0) {
+		trace(r, "  early range: %s", err.message);
+		goto drop;
+	}
+	status = b->a.resp.status;
+	trace(r, "  early range -> HTTP %ld", status);
+	if (status != 206 || check_content_range(b, &err) < 0)
+		goto drop;
+	b->range_start = 0;
+	b->hinted = false;
+	b->open = true;
+	b->sniffed = false;
+	return 0;
+drop:
+	attempt_reset(&b->a);
+	http_response_init(&b->a.resp);
+	return -1;
+}
+
 static int blob_open_next(struct registry_blob *b, struct error *err)
 {
 	struct call c = { .method = "GET" };
-	char what[256], range[64], *path = api_path(b->r, "blobs", b->chk.digest);
+	char what[256], range[64], *path;
 	int ret = -1;
+
+	if (blob_adopt_prefetch(b) == 0)
+		return 0;
+	path = api_path(b->r, "blobs", b->chk.digest);
 
 	snprintf(what, sizeof(what), "blob");
 	c.path = path;
@@ -1305,7 +1397,8 @@ static int blob_open_next(struct registry_blob *b, struct error *err)
 	if (!b->r->opt.no_ranges) {
 		snprintf(range, sizeof(range), "%llu-%llu",
 			 (unsigned long long)b->chk.offset,
-			 (unsigned long long)(b->chk.offset + b->chunk - 1));
+			 (unsigned long long)(b->chk.offset +
+					      blob_range_size(b) - 1));
 		c.range = range;
 	}
 	b->range_start = b->chk.offset;
@@ -1389,8 +1482,10 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 						 b->chk.offset);
 			if (b->whole || b->chk.offset >= b->chk.size)
 				return blob_end(b, err);
-			if (b->chunk < REGISTRY_RANGE_MAX)
-				b->chunk *= 2;
+			if (!b->hinted && b->chunk < REGISTRY_RANGE_MAX)
+				b->chunk *= REGISTRY_RANGE_GROWTH;
+			if (b->chunk > REGISTRY_RANGE_MAX)
+				b->chunk = REGISTRY_RANGE_MAX;
 			continue;
 		}
 		p = *data;
@@ -1420,6 +1515,13 @@ static ssize_t registry_blob_read(struct blob_stream *s, const void **data,
 	}
 }
 
+static void registry_blob_want(struct blob_stream *s, uint64_t more)
+{
+	struct registry_blob *b = (struct registry_blob *)s;
+
+	b->want_end = more ? b->chk.offset + more : 0;
+}
+
 static void registry_blob_close(struct blob_stream *s)
 {
 	struct registry_blob *b = (struct registry_blob *)s;
@@ -1431,6 +1533,7 @@ static void registry_blob_close(struct blob_stream *s)
 
 static const struct blob_stream_ops registry_blob_ops = {
 	.read = registry_blob_read,
+	.want = registry_blob_want,
 	.close = registry_blob_close,
 };
 
@@ -1536,6 +1639,61 @@ static struct blob_stream *registry_open_blob(struct source *s,
 	b->prefix = prefix_for(b->r, digest);
 	http_response_init(&b->a.resp);
 	return &b->base;
+}
+
+/*
+ * Ask for the first range of a layer now, without waiting for it: the
+ * check reads the config meanwhile, and over HTTP/2 both travel in the
+ * same round trip. Only on a connection known to multiplex (over
+ * HTTP/1.1 the range would need a connection of its own, which costs
+ * more round trips than it saves), to the host that served the
+ * manifest, with its credentials, and not for a layer the content
+ * store holds.
+ */
+static void registry_prefetch_blob(struct source *s, const char *digest,
+				   int64_t size)
+{
+	struct registry *r = (struct registry *)s;
+	struct call c = { .method = "GET", .what = "blob" };
+	struct http_request q;
+	struct prefetch *p;
+	struct error err;
+	char range[64], *local, *home, *path;
+	uint64_t n;
+
+	if (r->pre || r->opt.no_ranges || size <= 0 || !r->t->scheme ||
+	    !r->t->can_pull || !http_client_multiplexed(r->http))
+		return;
+	local = local_path(r, digest);
+	if (local) {
+		free(local);
+		return;
+	}
+	n = (uint64_t)size < REGISTRY_RANGE_FIRST ? (uint64_t)size :
+	    REGISTRY_RANGE_FIRST;
+	snprintf(range, sizeof(range), "0-%llu", (unsigned long long)(n - 1));
+	p = xcalloc(1, sizeof(*p));
+	path = api_path(r, "blobs", digest);
+	c.path = path;
+	c.range = range;
+	home = base_url(r, r->t->scheme);
+	p->a.url = xasprintf("%s%s", home, path);
+	http_response_init(&p->a.resp);
+	request_for(r, &c, &p->a, &q);
+	trace(r, "GET %s range %s (early, with the config)%s", p->a.url,
+	      range, q.authorization ? " (auth)" : "");
+	error_init(&err);
+	p->a.stream = http_stream_start(r->http, &q, &p->a.resp, &err);
+	free(home);
+	free(path);
+	if (!p->a.stream) {
+		prefetch_free(p);
+		return;
+	}
+	p->digest = xstrdup(digest);
+	p->t = r->t;
+	p->size = n;
+	r->pre = p;
 }
 
 static void registry_get_stats(struct source *s, struct source_stats *out)
@@ -1662,6 +1820,7 @@ static void registry_free(struct source *s)
 {
 	struct registry *r = (struct registry *)s;
 
+	prefetch_free(r->pre);
 	http_client_free(r->http);
 	for (size_t i = 0; i < r->prefix_count; i++) {
 		free(r->prefixes[i].digest);
@@ -1678,6 +1837,7 @@ static const struct source_ops registry_ops = {
 	.fetch_manifest = registry_fetch_manifest,
 	.fetch_blob = registry_fetch_blob,
 	.open_blob = registry_open_blob,
+	.prefetch_blob = registry_prefetch_blob,
 	.get_stats = registry_get_stats,
 	.free = registry_free,
 };

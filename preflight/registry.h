@@ -20,9 +20,18 @@ struct reference;
 /* Tries of one request on 429 (when Retry-After fits the time left),
    on 5xx and on connection errors. */
 #define REGISTRY_TRIES_MAX 3
-/* A layer is read in ranges: the first is this big, each next one twice
-   the previous, up to the maximum. */
-#define REGISTRY_RANGE_FIRST (128 * 1024)
+/*
+ * A layer is read in ranges. The reader's hint (blob_stream_want: the
+ * bytes the decompressor expects to need for the file it is reading)
+ * sizes a range, but never below the hint minimum. Without a hint (the
+ * reader walks the tar looking for a name) the first range is small, as
+ * a program copied into the top layer usually starts within it, and
+ * each next one is larger by the growth factor, up to the maximum: a
+ * layer read whole costs few requests, a layer left early few bytes.
+ */
+#define REGISTRY_RANGE_FIRST (2 * 1024)
+#define REGISTRY_RANGE_GROWTH 4
+#define REGISTRY_RANGE_HINT_MIN 1024
 #define REGISTRY_RANGE_MAX (16 * 1024 * 1024)
 /* The start of each layer read is kept for a second look at the same
    layer (a loader passed while looking for the program): this much of

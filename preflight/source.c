@@ -37,6 +37,13 @@ struct blob_stream *source_open_blob(struct source *s, const char *digest,
 	return s->ops->open_blob(s, digest, size, err);
 }
 
+void source_prefetch_blob(struct source *s, const char *digest,
+			  int64_t size)
+{
+	if (s->ops->prefetch_blob)
+		s->ops->prefetch_blob(s, digest, size);
+}
+
 void source_get_stats(struct source *s, struct source_stats *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -44,6 +44,10 @@ struct source_ops {
 	/* A blob's bytes as a stream, read only as far as needed. */
 	struct blob_stream *(*open_blob)(struct source *s, const char *digest,
 					 int64_t size, struct error *err);
+	/* Optional: start fetching the start of a blob that open_blob will
+	   be asked for soon, if that saves time; nothing is reported. */
+	void (*prefetch_blob)(struct source *s, const char *digest,
+			      int64_t size);
 	void (*get_stats)(struct source *s, struct source_stats *out);
 	void (*free)(struct source *s);
 };
@@ -59,6 +63,8 @@ int source_fetch_blob(struct source *s, const char *digest, size_t limit,
 		      struct buf *out, struct error *err);
 struct blob_stream *source_open_blob(struct source *s, const char *digest,
 				     int64_t size, struct error *err);
+void source_prefetch_blob(struct source *s, const char *digest,
+			  int64_t size);
 void source_get_stats(struct source *s, struct source_stats *out);
 void source_free(struct source *s);
 

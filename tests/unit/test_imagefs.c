@@ -1023,9 +1023,9 @@ struct error_case {
 
 static const struct error_case error_cases[] = {
 	{ "truncated gzip", GZIP, 50, -1, false, ERROR_FORMAT,
-	  "layer 'sha256:0000': ", "truncated gzip input" },
+	  "layer 'sha256:0000': ", "gzip data ends early" },
 	{ "truncated zstd", ZSTD, 50, -1, false, ERROR_FORMAT,
-	  "layer 'sha256:0000': ", "" },
+	  "layer 'sha256:0000': ", "zstd data ends early" },
 	{ "truncated tar", PLAIN, 50, -1, false, ERROR_FORMAT,
 	  "layer 'sha256:0000': ", "" },
 	{ "garbage", PLAIN, 0, -1, false, ERROR_FORMAT,
