@@ -463,9 +463,11 @@ static int take_config(struct run *run)
 			res->layer_bytes_total += (uint64_t)m->layers[i].size;
 	res->config_digest = xstrdup(c->digest);
 	/* the entrypoint is looked for in the top layer first */
-	if (m->layer_count)
-		source_prefetch_blob(run->src, m->layers[m->layer_count - 1].digest,
-				     m->layers[m->layer_count - 1].size);
+	if (m->layer_count) {
+		const struct descriptor *top = &m->layers[m->layer_count - 1];
+
+		source_prefetch_blob(run->src, top->digest, top->size);
+	}
 	if (read_config(run, c) < 0)
 		return -1;
 	res->has_config = true;

@@ -9,6 +9,8 @@
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 #include <yaml.h>
+#include <zlib.h>
+#include <zstd.h>
 
 /* libyaml's header has no version: the Makefile passes pkg-config's. */
 #ifndef PREFLIGHT_YAML_BUILT
@@ -51,21 +53,22 @@ static void print_jansson(FILE *out)
 	fprintf(out, "jansson %s (built with %s)\n", runs, JANSSON_VERSION);
 }
 
-/*
- * Layers are gzip or zstd tar streams: without libarchive's zlib or
- * libzstd such a layer could be read only through an external program,
- * if at all, so say so.
- */
+/* libarchive reads the tar, and any compression other than gzip and
+   zstd, with the zlib and libzstd it was built with. */
 static void print_libarchive(FILE *out)
 {
-	const char *zlib = archive_zlib_version();
-	const char *zstd = archive_libzstd_version();
-
-	fprintf(out, "libarchive %s (built with %s), zlib: %s%s, zstd: %s%s\n",
+	fprintf(out, "libarchive %s (built with %s), zlib: %s, zstd: %s\n",
 		after_name(archive_version_string(), "libarchive"),
-		ARCHIVE_VERSION_ONLY_STRING, or_none(zlib),
-		zlib ? "" : " (gzip layers need the gzip program)",
-		or_none(zstd), zstd ? "" : " (zstd layers need the zstd program)");
+		ARCHIVE_VERSION_ONLY_STRING, or_none(archive_zlib_version()),
+		or_none(archive_libzstd_version()));
+}
+
+/* gzip and zstd layers are uncompressed by these (decompress.c). */
+static void print_decompressors(FILE *out)
+{
+	fprintf(out, "zlib %s (built with %s)\n", zlibVersion(), ZLIB_VERSION);
+	fprintf(out, "zstd %s (built with %s)\n", ZSTD_versionString(),
+		ZSTD_VERSION_STRING);
 }
 
 static void print_openssl(FILE *out)
@@ -87,6 +90,7 @@ void version_print(FILE *out)
 	print_curl(out);
 	print_jansson(out);
 	print_libarchive(out);
+	print_decompressors(out);
 	print_openssl(out);
 	print_libyaml(out);
 }

@@ -31,7 +31,11 @@ CROSS_ALL="arm64 armhf ppc64el s390x riscv64"
 CROSS_ROOT=${CROSS_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/image-preflight/cross}
 # The -dev packages the Makefile's LIBS come from.
 CROSS_DEV_PKGS="libcurl4-openssl-dev libjansson-dev libarchive-dev
-libssl-dev libyaml-dev"
+libssl-dev libyaml-dev zlib1g-dev libzstd-dev"
+
+# What libc6-dev brings, which the cross compiler has its own of.
+CROSS_LIBC_DEV_PKGS="libc6-dev|libc-dev-bin|linux-libc-dev|libcrypt-dev|\
+libtirpc-dev|libnsl-dev|rpcsvc-proto"
 
 warn() { echo "cross.sh: $*" >&2; }
 
@@ -167,7 +171,12 @@ sysroot_debian() {
 	# shellcheck disable=SC2086
 	apt_for "$1" install -s --no-install-recommends $CROSS_DEV_PKGS \
 		>"$log" 2>&1
-	pkgs=$(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' "$log")
+	# The C library's development files come from the cross compiler
+	# (libc6-dev-ARCH-cross), not from the sysroot: its libc.so is a
+	# linker script naming absolute paths, which would send ld out of
+	# the sysroot. zlib1g-dev pulls them in; leave them out.
+	pkgs=$(sed -n 's/^Inst \([^ ]*\) (\([^ ]*\) .*/\1=\2/p' "$log" |
+		grep -v -E "^($CROSS_LIBC_DEV_PKGS)=")
 	if [ -z "$pkgs" ]; then
 		tail -n 10 "$log" >&2
 		warn "error: apt cannot resolve the $1 libraries"

@@ -4,7 +4,7 @@
 set -u
 
 PKGS="build-essential pkg-config libcurl4-openssl-dev libjansson-dev
-libarchive-dev libssl-dev libcmocka-dev libzstd-dev zstd bats libyaml-dev
+libarchive-dev libssl-dev libcmocka-dev libzstd-dev zlib1g-dev zstd bats libyaml-dev
 docker-registry apache2-utils openssl python3 ca-certificates curl jq
 clang-format
 dpkg-dev debhelper fakeroot lintian bash-completion zsh mandoc groff-base

@@ -66,7 +66,7 @@ same_lists() {
 		pf_dump
 		return 1
 	}
-	[ "$(wc -l <"$PF_OUT")" -eq 6 ] || {
+	[ "$(wc -l <"$PF_OUT")" -eq 8 ] || {
 		pf_dump
 		return 1
 	}
@@ -74,6 +74,8 @@ same_lists() {
 	expect_grep libcurl "^libcurl [0-9.]+ \\(built with $(pkg-config --modversion libcurl | sed 's/\./\\./g')\\), TLS: OpenSSL/[0-9]" "$PF_OUT"
 	expect_grep jansson "^jansson [0-9.]+ \\(built with $(pkg-config --modversion jansson)\\)\$" "$PF_OUT"
 	expect_grep libarchive "^libarchive [0-9.]+ \\(built with $(pkg-config --modversion libarchive)\\), zlib: [0-9.]+, zstd: [0-9.]+\$" "$PF_OUT"
+	expect_grep zlib "^zlib [0-9.]+ \\(built with $(pkg-config --modversion zlib)\\)\$" "$PF_OUT"
+	expect_grep zstd "^zstd [0-9.]+ \\(built with $(pkg-config --modversion libzstd)\\)\$" "$PF_OUT"
 	expect_grep openssl "^OpenSSL [0-9][^ ]* .*\\(built with $(pkg-config --modversion libcrypto) " "$PF_OUT"
 	expect_grep libyaml "^libyaml [0-9.]+ \\(built with $(pkg-config --modversion yaml-0.1)\\)\$" "$PF_OUT"
 	# Runs with: the libraries the dynamic linker finds.
