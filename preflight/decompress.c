@@ -8,6 +8,7 @@
 
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "blob.h"
 #include "buf.h"
@@ -210,6 +211,11 @@ static int decompress_zstd_step(struct decompress *d, size_t *produced,
 	ZSTD_outBuffer out = {d->out, DECOMPRESS_OUT_MAX, *produced};
 	size_t r = ZSTD_decompressStream(d->zs, &out, &in);
 
+	if (ZSTD_getErrorCode(r) == ZSTD_error_frameParameter_windowTooLarge)
+		return error_set(err, ERROR_LIMIT,
+				 "a zstd frame needs a window of more than "
+				 "2^%d bytes (DECOMPRESS_ZSTD_WINDOW_LOG_MAX)",
+				 DECOMPRESS_ZSTD_WINDOW_LOG_MAX);
 	if (ZSTD_isError(r))
 		return error_set(err, ERROR_FORMAT, "broken zstd data: %s",
 				 ZSTD_getErrorName(r));

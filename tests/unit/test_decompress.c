@@ -385,6 +385,46 @@ static void test_want_is_passed_on(void **state)
 	free(plain);
 }
 
+/* A zstd frame asking for a window above the limit is refused as a
+   limit, not taken for corrupt data (zstd --long=28 writes such). */
+static void test_zstd_window_limit(void **state)
+{
+	unsigned char *plain = sample(1024 * 1024);
+	unsigned char *packed = malloc(PACKED_MAX);
+	ZSTD_CCtx *cc = ZSTD_createCCtx();
+	ZSTD_inBuffer in = { plain, 512 * 1024, 0 };
+	ZSTD_outBuffer out = { packed, PACKED_MAX, 0 };
+	struct buf got;
+	struct error err;
+
+	(void)state;
+	assert_non_null(packed);
+	assert_false(ZSTD_isError(ZSTD_CCtx_setParameter(
+		cc, ZSTD_c_windowLog, DECOMPRESS_ZSTD_WINDOW_LOG_MAX + 1)));
+	/* given in two parts, the size is not known when the frame header
+	   is written, so the window is not shrunk to fit it */
+	assert_false(ZSTD_isError(ZSTD_compressStream2(cc, &out, &in,
+						      ZSTD_e_continue)));
+	in.size = 1024 * 1024;
+	for (;;) {
+		size_t left = ZSTD_compressStream2(cc, &out, &in, ZSTD_e_end);
+
+		assert_false(ZSTD_isError(left));
+		if (left == 0)
+			break;
+	}
+	ZSTD_freeCCtx(cc);
+	buf_init(&got);
+	error_init(&err);
+	assert_int_equal(read_all(packed, out.pos, 4096, &got, &err), -1);
+	if (err.category != ERROR_LIMIT ||
+	    !strstr(err.message, "DECOMPRESS_ZSTD_WINDOW_LOG_MAX"))
+		fail_msg("got '%s'", err.message);
+	buf_release(&got);
+	free(packed);
+	free(plain);
+}
+
 /* The drain reads the rest of the compressed bytes without decoding. */
 static void test_drain(void **state)
 {
@@ -418,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_bad_second_member),
 		cmocka_unit_test(test_reads_only_what_is_needed),
 		cmocka_unit_test(test_want_is_passed_on),
+		cmocka_unit_test(test_zstd_window_limit),
 		cmocka_unit_test(test_drain),
 	};
 
