@@ -28,7 +28,8 @@ usr/share/man/man1/image-preflight.1.gz
 usr/share/zsh/vendor-completions/_image-preflight"
 
 # The runtime packages of the Makefile's LIBS, and glibc's.
-DEB_DEPENDS="libarchive13 libc6 libcurl4 libjansson4 libssl3 libyaml-0-2"
+DEB_DEPENDS="libarchive13 libc6 libcurl4 libjansson4 libssl3 libyaml-0-2 libzstd1
+zlib1g"
 
 setup_file() {
 	local top t0=$SECONDS
@@ -119,7 +120,7 @@ runs_from_package() {
 			"$PF_OUT")" "$UNAME $2"
 }
 
-@test "arm64 package: Architecture arm64, Depends on the six runtime packages, the native package's files, lintian-clean" {
+@test "arm64 package: Architecture arm64, Depends on the eight runtime packages, the native package's files, lintian-clean" {
 	package_is arm64 "$DEB_DEPENDS"
 }
 
@@ -127,7 +128,7 @@ runs_from_package() {
 	runs_from_package arm64 linux/arm64
 }
 
-@test "armhf package: Architecture armhf, Depends on the six runtime packages, the native package's files, lintian-clean" {
+@test "armhf package: Architecture armhf, Depends on the eight runtime packages, the native package's files, lintian-clean" {
 	package_is armhf "$DEB_DEPENDS"
 }
 
@@ -135,7 +136,7 @@ runs_from_package() {
 	runs_from_package armhf linux/arm/v7
 }
 
-@test "ppc64el package: Architecture ppc64el, Depends on the six runtime packages, the native package's files, lintian-clean" {
+@test "ppc64el package: Architecture ppc64el, Depends on the eight runtime packages, the native package's files, lintian-clean" {
 	package_is ppc64el "$DEB_DEPENDS"
 }
 
@@ -143,7 +144,7 @@ runs_from_package() {
 	runs_from_package ppc64el linux/ppc64le
 }
 
-@test "s390x package: Architecture s390x, Depends on the six runtime packages, the native package's files, lintian-clean" {
+@test "s390x package: Architecture s390x, Depends on the eight runtime packages, the native package's files, lintian-clean" {
 	package_is s390x "$DEB_DEPENDS"
 }
 
