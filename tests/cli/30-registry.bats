@@ -552,6 +552,21 @@ scope=repository:fx/single-amd64:pull" ] ||
 		"$PROXY_NORANGE_LOG"
 }
 
+@test "ranged reads: fx/big-layer's /app, its first entry, costs one 2 KiB range of a 20 MB layer" {
+	proxy_start ranges "$REG_PLAIN_ADDR"
+	pf "$PROXY_RANGES_ADDR/fx/big-layer:1"
+	expect_verdict PASS 0
+	local read
+	read=$(q .stats.layer_bytes_read)
+	[ "$read" -gt 0 ] && [ "$read" -le 2048 ] ||
+		fail "layer_bytes_read $read, more than the first range"
+	expect_log_grep "one first range" \
+		'^GET /v2/fx/big-layer/blobs/sha256:.* range="bytes=0-2047" side=front -> 206$' \
+		"$PROXY_RANGES_LOG"
+	[ "$(grep -c '^GET /v2/fx/big-layer/blobs/' "$PROXY_RANGES_LOG")" -eq 2 ] ||
+		fail "more than the config and one range: $(cat "$PROXY_RANGES_LOG")"
+}
+
 @test "blob redirect to another host: PASS, no Authorization leaks there" {
 	proxy_start redir "$REG_BASIC_ADDR" --redirect-blobs localhost \
 		--upstream-auth "$REG_BASIC_USER:$REG_BASIC_PASS" \

@@ -64,6 +64,9 @@ struct elf_case {
 	bool interp_unread;
 	bool phdrs_unread;
 	int load_count;
+	/* elf_info.head_wanted, when not 0: the bytes holding the header,
+	   program headers and PT_INTERP, even past those given */
+	uint64_t head_wanted;
 };
 
 /* Field offsets by class, written independently of the module. */
@@ -240,7 +243,8 @@ static const struct elf_case cases[] = {
      .interp = LD_PPC,
      .align = {A4K, A4K},
      .len = 52,
-     .phdrs_unread = true},
+     .phdrs_unread = true,
+     .head_wanted = 52 + 5 * 32},
     {.name = "ELF64 LSB, interp beyond the bytes given",
      .cls = 2,
      .enc = 1,
@@ -250,7 +254,8 @@ static const struct elf_case cases[] = {
      .len = INTERP_AT,
      .has_interp = true,
      .interp_unread = true,
-     .load_count = 2},
+     .load_count = 2,
+     .head_wanted = INTERP_AT + sizeof(LD_X86_64)},
     {.name = "ELF64 LSB, phdrs cut in the middle",
      .cls = 2,
      .enc = 1,
@@ -261,7 +266,8 @@ static const struct elf_case cases[] = {
      .has_interp = true,
      .interp_unread = true,
      .phdrs_unread = true,
-     .load_count = 1},
+     .load_count = 1,
+     .head_wanted = INTERP_AT + sizeof(LD_X86_64)},
     {.name = "object file without phdrs",
      .cls = 2,
      .enc = 1,
@@ -462,6 +468,10 @@ static void check_success(const struct elf_case *c, const struct elf_info *info)
 	if ((!c->has_interp || c->interp_unread) && info->interp[0])
 		fail_msg("%s: interp expected empty, found '%s'", c->name,
 			 info->interp);
+	if (c->head_wanted && info->head_wanted != c->head_wanted)
+		fail_msg("%s: head_wanted expected %llu, found %llu", c->name,
+			 (unsigned long long)c->head_wanted,
+			 (unsigned long long)info->head_wanted);
 	if (info->load_count != c->load_count)
 		fail_msg("%s: load_count expected %d, found %d", c->name,
 			 c->load_count, info->load_count);
