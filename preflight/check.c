@@ -891,6 +891,7 @@ static void finish(struct run *run, long long started)
 		res->requests = st.requests;
 		res->bytes_received = st.bytes_received;
 		res->layer_bytes_read = st.layer_bytes;
+		res->http_versions = st.http_versions;
 	}
 	res->elapsed_ms = (long)(registry_now_ms() - started);
 	findings_sort(&res->findings);

@@ -133,6 +133,7 @@ struct image_result {
 	uint64_t layer_bytes_total;
 	/* times a layer was read from its start (its stream opened) */
 	size_t layer_reads;
+	unsigned int http_versions;   /* HTTP_VERSION_* bits (http.h) */
 	long elapsed_ms;
 };
 

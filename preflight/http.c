@@ -25,6 +25,7 @@ struct http_client {
 	unsigned int requests;
 	uint64_t bytes;
 	bool multiplexed;   /* the last response came over HTTP/2 or later */
+	unsigned int versions;    /* HTTP_VERSION_* bits of responses */
 };
 
 struct http_stream {
@@ -109,6 +110,37 @@ void http_client_stats(const struct http_client *c, unsigned int *requests,
 {
 	*requests = c->requests;
 	*bytes = c->bytes;
+}
+
+unsigned int http_client_versions(const struct http_client *c)
+{
+	return c->versions;
+}
+
+/* Note the HTTP version a finished or abandoned transfer's response
+   came in; one that got no response has none. */
+static void note_version(struct http_stream *s)
+{
+	long v = 0;
+
+	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &v) != CURLE_OK)
+		return;
+	switch (v) {
+	case CURL_HTTP_VERSION_1_0:
+		s->client->versions |= HTTP_VERSION_1_0;
+		break;
+	case CURL_HTTP_VERSION_1_1:
+		s->client->versions |= HTTP_VERSION_1_1;
+		break;
+	case CURL_HTTP_VERSION_2_0:
+		s->client->versions |= HTTP_VERSION_2;
+		break;
+	case CURL_HTTP_VERSION_3:
+		s->client->versions |= HTTP_VERSION_3;
+		break;
+	default:
+		break;
+	}
 }
 
 /* Keep the headers a registry client needs; names are case-insensitive. */
@@ -291,6 +323,7 @@ static void stream_free(struct http_stream *s)
 	if (!s)
 		return;
 	if (s->easy) {
+		note_version(s);
 		curl_multi_remove_handle(s->client->multi, s->easy);
 		curl_easy_cleanup(s->easy);
 	}

@@ -22,6 +22,14 @@ struct error;
 
 struct http_client;
 
+/* The HTTP versions a client's responses came in, as bits. */
+enum http_version_bit {
+	HTTP_VERSION_1_0 = 1 << 0,
+	HTTP_VERSION_1_1 = 1 << 1,
+	HTTP_VERSION_2 = 1 << 2,
+	HTTP_VERSION_3 = 1 << 3,
+};
+
 struct http_request {
 	const char *method;       /* "GET" or "HEAD" */
 	const char *url;
@@ -60,6 +68,8 @@ void http_client_free(struct http_client *c);
 /* Requests made and body bytes received so far. */
 void http_client_stats(const struct http_client *c, unsigned int *requests,
 		       uint64_t *bytes);
+/* The HTTP_VERSION_* bits of the responses so far; 0 before the first. */
+unsigned int http_client_versions(const struct http_client *c);
 
 /*
  * One request, the whole response. Returns 0 once any HTTP response was

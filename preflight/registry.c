@@ -1702,6 +1702,7 @@ static void registry_get_stats(struct source *s, struct source_stats *out)
 
 	http_client_stats(r->http, &out->requests, &out->bytes_received);
 	out->layer_bytes = r->layer_bytes;
+	out->http_versions = http_client_versions(r->http);
 }
 
 static struct target *add_target(struct registry *r, const char *domain,

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "elf.h"
 #include "escape.h"
+#include "http.h"
 #include "verdict.h"
 
 /* Width of a text report's fact labels. */
@@ -326,6 +327,36 @@ static json_t *json_elf(const struct elf_info *e)
 			 json_null(), "load_segments", e->load_count);
 }
 
+/*
+ * The HTTP version the check's responses came in: "1.1", "2", ...; when
+ * they came in several (a token server on HTTP/1.1 beside a registry on
+ * HTTP/2, say), those versions in ascending order joined by ",", e.g.
+ * "1.1,2"; null when no HTTP response came (an image on disk).
+ */
+static json_t *json_http_version(unsigned int bits)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ HTTP_VERSION_1_0, "1.0" },
+		{ HTTP_VERSION_1_1, "1.1" },
+		{ HTTP_VERSION_2, "2" },
+		{ HTTP_VERSION_3, "3" },
+	};
+	char text[16] = "";   /* "1.0,1.1,2,3" and its NUL fit */
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(bits & names[i].bit))
+			continue;
+		if (text[0])
+			strcat(text, ",");
+		strcat(text, names[i].name);
+	}
+	return text[0] ? json_string(text) : json_null();
+}
+
 static json_t *json_entry(const struct image_result *r)
 {
 	const struct entry_facts *e = &r->entry;
@@ -419,12 +450,13 @@ static json_t *json_image(const struct image_result *r)
 	json_object_set_new(o, "entrypoint", json_entry(r));
 	json_object_set_new(o, "findings", json_findings(&r->findings));
 	json_object_set_new(o, "stats", json_pack(
-		"{s:i,s:I,s:I,s:I,s:I,s:i}", "requests", (int)r->requests,
+		"{s:i,s:I,s:I,s:I,s:I,s:i,s:o}", "requests", (int)r->requests,
 		"bytes_received", (json_int_t)r->bytes_received,
 		"layer_bytes_read", (json_int_t)r->layer_bytes_read,
 		"layer_bytes_total", (json_int_t)r->layer_bytes_total,
 		"layer_reads", (json_int_t)r->layer_reads,
-		"milliseconds", (int)r->elapsed_ms));
+		"milliseconds", (int)r->elapsed_ms, "http_version",
+		json_http_version(r->http_versions)));
 	return o;
 }
 
@@ -594,9 +626,10 @@ int report_inspect_json(FILE *out, const struct host *host,
 	json_object_set_new(o, "selected", json_selected(r));
 	json_object_set_new(o, "findings", json_findings(&r->findings));
 	json_object_set_new(o, "stats", json_pack(
-		"{s:i,s:I,s:i}", "requests", (int)r->requests,
+		"{s:i,s:I,s:i,s:o}", "requests", (int)r->requests,
 		"bytes_received", (json_int_t)r->bytes_received,
-		"milliseconds", (int)r->elapsed_ms));
+		"milliseconds", (int)r->elapsed_ms, "http_version",
+		json_http_version(r->http_versions)));
 	return dump(out, json_pack("{s:i,s:o,s:o,s:s,s:o}", "schema",
 				   REPORT_SCHEMA, "tool", json_tool(), "host",
 				   json_host(host), "rules", rules, "image",

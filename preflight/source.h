@@ -32,6 +32,8 @@ struct source_stats {
 	unsigned int requests;
 	uint64_t bytes_received;
 	uint64_t layer_bytes;      /* of layers, from the network */
+	unsigned int http_versions;   /* http.h's HTTP_VERSION_* bits of
+					 the responses; 0 for none */
 };
 
 struct source_ops {

@@ -4,7 +4,9 @@
 The benchmark puts it between a client (image-preflight, skopeo) and the
 registry. It forwards raw bytes, so it sees exactly what crosses the
 network: HTTP headers and bodies, and a TLS ClientHello a client tries
-first against a plain-HTTP registry.
+first against a plain-HTTP registry. A TLS connection is relayed as it
+is (the client's certificate check and ALPN are the registry's): its
+bytes and the connection are counted, its requests cannot be seen.
 
 Latency: with --delay-ms D every chunk, in either direction, is delivered
 D ms after the proxy read it (order kept), and the first bytes of a new

@@ -236,6 +236,52 @@ setup() {
 	expect_verdict PASS 0
 }
 
+# -- HTTP version ---------------------------------------------------------
+
+@test "http_version: \"2\" over TLS (ALPN h2), \"1.1\" over plain HTTP" {
+	local v
+	# The registry itself offers h2 over TLS (Go's net/http does).
+	v=$(curl -s --cacert "$REG_TLS_CA" -o /dev/null -w '%{http_version}' \
+		"$REG_TLS_URL/v2/")
+	[ "$v" = 2 ] || skip "the TLS registry negotiated HTTP/$v with curl"
+	pf --ca-file "$REG_TLS_CA" "$REG_TLS_ADDR/fx/single-amd64:1"
+	expect_verdict PASS 0
+	v=$(q .stats.http_version)
+	[ "$v" = 2 ] || fail "TLS: http_version [$v], expected [2]"
+	pf_raw inspect --platform linux/amd64 -o json --ca-file "$REG_TLS_CA" \
+		"$REG_TLS_ADDR/fx/single-amd64:1"
+	v=$(jq -r .image.stats.http_version "$OUT")
+	[ "$STATUS" = 0 ] && [ "$v" = 2 ] ||
+		fail "inspect over TLS: exit $STATUS, http_version [$v]"
+	# plain HTTP, after a TLS attempt that got no response
+	pf "$REG_PLAIN_ADDR/fx/multi-oci:1"
+	expect_verdict PASS 0
+	v=$(q .stats.http_version)
+	[ "$v" = 1.1 ] || fail "plain: http_version [$v], expected [1.1]"
+}
+
+@test "http_version: several, ascending, joined by commas (token realm 1.1, registry 2)" {
+	local v creds
+	registry_start tlstok tls-token
+	creds="$REG_TLSTOK_USER:$REG_TLSTOK_PASS"
+	push "$REG_TLSTOK_URL" 'fx/single-amd64:1' --ca "$REG_TLSTOK_CA" \
+		--user "$creds"
+	# the token server is plain HTTP/1.1 (tests/lib/tokenserver.py)
+	pf --ca-file "$REG_TLSTOK_CA" --creds "$creds" \
+		"$REG_TLSTOK_ADDR/fx/single-amd64:1"
+	registry_stop tlstok
+	expect_verdict PASS 0
+	v=$(q .stats.http_version)
+	[ "$v" = "1.1,2" ] || fail "http_version [$v], expected [1.1,2]"
+}
+
+@test "http_version: null when no response came (untrusted certificate)" {
+	pf "$REG_TLS_ADDR/fx/single-amd64:1"
+	expect_verdict UNKNOWN 2
+	[ "$(q '.stats | has("http_version") and .http_version == null')" = \
+		true ] || fail "http_version [$(q .stats.http_version)]"
+}
+
 # -- Basic auth (htpasswd) ------------------------------------------------
 
 @test "htpasswd: no credentials: UNKNOWN registry-auth" {

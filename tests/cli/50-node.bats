@@ -648,6 +648,9 @@ same_as_registry() {
 	expect_findings "oci:$BATS_FILE_TMPDIR/single/layout" linux/arm64 \
 		fail:single-manifest-wrong-platform \
 		fail:binary-wrong-architecture
+	# nothing came over HTTP
+	expect_jq "oci:$BATS_FILE_TMPDIR/single/layout" linux/arm64 \
+		'.stats | has("http_version") and .http_version == null' true
 }
 
 @test "offline: the multi-arch index as oci: and oci-archive:" {

@@ -22,14 +22,15 @@ load common
 IMAGES=9
 DELAY_MS=200
 
-# Start netproxy.py in front of the registry with DELAY ms each way; sets
-# NP_ADDR and NP_LOG.
+# netproxy_start NAME DELAY [UPSTREAM]: netproxy.py in front of UPSTREAM
+# (default the plain registry) with DELAY ms each way; its address in
+# $REG_ROOT/NAME/addr, its events in $REG_ROOT/NAME/log.
 netproxy_start() {
-	local name=$1 delay=$2 dir="$REG_ROOT/$1"
+	local name=$1 delay=$2 up=${3:-$REG_REG_ADDR} dir="$REG_ROOT/$1"
 	mkdir -p "$dir" || return 1
 	_reg_spawn "$name" "$dir/err" "$(_reg_python)" -B \
 		"$BATS_TEST_DIRNAME/../bench/netproxy.py" \
-		--upstream "$REG_REG_ADDR" --delay-ms "$delay" \
+		--upstream "$up" --delay-ms "$delay" \
 		--port-file "$dir/port" --log "$dir/log" \
 		--owner-pid "${REG_OWNER_PID:-$$}"
 	_reg_wait_file "$dir/port" "$_REG_PID" ||
@@ -56,6 +57,9 @@ for i in range(int(sys.argv[2])):
 EOF
 	netproxy_start slow "$DELAY_MS" || return 1
 	netproxy_start plain 0 || return 1
+	# the same images over TLS, as make bench serves them
+	REG_STORAGE=$REG_REG_STORAGE registry_start regtls tls || return 1
+	netproxy_start tls 0 "$REG_REGTLS_ADDR" || return 1
 }
 
 teardown_file() {
@@ -140,4 +144,37 @@ start_spread() {
 	run curl -sS -o /dev/null -w '%{time_total}' \
 		"http://$(<"$REG_ROOT/plain/addr")/v2/"
 	awk -v t="$output" 'BEGIN { exit !(t < 0.8) }'
+}
+
+@test "the bench proxy relays TLS: certificate checked, HTTP/2, bytes counted" {
+	local addr log="$REG_ROOT/tls/log" i body
+	addr=$(<"$REG_ROOT/tls/addr")
+	pf check -o json --timeout 60 --root "$NODE" --platform linux/amd64 \
+		--runtime any --ca-file "$REG_REGTLS_CA" "$addr/many/app0:1"
+	expect_status 0
+	expect_verdict "$addr/many/app0:1" linux/amd64 PASS
+	# ALPN passes through the relay: the registry chose h2
+	expect_jq "$addr/many/app0:1" linux/amd64 .stats.http_version 2
+	for ((i = 0; i < 50; i++)); do
+		run jq -s '(map(select(.ev == "open")) | length) ==
+			(map(select(.ev == "close")) | length)' "$log"
+		[ "$output" = true ] && break
+		sleep 0.1
+	done
+	# one connection, seen as TLS, no request line readable inside it
+	run jq -s -c '[(map(select(.ev == "open")) | length),
+		(map(select(.ev == "tls")) | length),
+		(map(select(.ev == "req")) | length)]' "$log"
+	[ "$output" = "[1,1,0]" ] || {
+		echo "open, tls, req events: $output" >&2
+		cat "$log" >&2
+		return 1
+	}
+	# every body byte the check got crossed the proxy, inside TLS records
+	body=$(on_image "$addr/many/app0:1" linux/amd64 .stats.bytes_received)
+	run jq -s '[map(select(.ev == "close"))[].rx] | add' "$log"
+	[ "$body" -gt 0 ] && [ "$output" -gt "$body" ] || {
+		echo "proxy counted $output bytes for $body body bytes" >&2
+		return 1
+	}
 }

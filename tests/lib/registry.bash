@@ -90,7 +90,9 @@
 # Knobs (environment, read at start): REG_OWNER_PID (default $$),
 # REG_LIFETIME (seconds, default 3600), REG_START_TIMEOUT (seconds,
 # default 15), REG_TOKEN_JWT_HEADER (x5c, kid or both; default x5c),
-# TMPDIR.
+# TMPDIR; REG_STORAGE (read by registry_start: the storage directory to
+# serve instead of a new empty one, e.g. another registry's
+# $REG_N_STORAGE, for the same images over plain HTTP and TLS).
 
 REG_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REG_SERVICE_NAME=preflight-test-registry
@@ -341,7 +343,7 @@ log:
   formatter: text
 storage:
   filesystem:
-    rootdirectory: $dir/storage
+    rootdirectory: $_REG_STORAGE
   delete:
     enabled: true
   maintenance:
@@ -456,7 +458,10 @@ registry_start() {
 	v=$(_reg_var "$name")
 	[ ! -e "$dir" ] || _reg_err "registry '$name' already started" ||
 		return 1
-	mkdir -p "$dir/storage" || return 1
+	# REG_STORAGE: serve that storage (e.g. another registry's) instead
+	# of a new empty one
+	_REG_STORAGE=${REG_STORAGE:-$dir/storage}
+	mkdir -p "$dir" "$_REG_STORAGE" || return 1
 	if [ "$_REG_TLS" = 1 ]; then
 		_reg_ca || return 1
 		scheme=https ca=$REG_CA_FILE
@@ -483,7 +488,7 @@ registry_start() {
 		"REG_${v}_PID=$_REG_LAUNCHED_PID" \
 		"REG_${v}_LOG=$dir/registry.log" "REG_${v}_DIR=$dir" \
 		"REG_${v}_CONFIG=$dir/config.yml" \
-		"REG_${v}_STORAGE=$dir/storage"
+		"REG_${v}_STORAGE=$_REG_STORAGE"
 }
 
 registry_stop() {
