@@ -12,7 +12,7 @@ WERROR ?= 1
 SANITIZE ?= 0
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-LIBS := libcurl jansson libarchive libcrypto yaml-0.1 zlib libzstd
+LIBS := libcurl jansson libarchive libssl libcrypto yaml-0.1 zlib libzstd
 TEST_LIBS := cmocka
 
 WARNINGS := -Wall -Wextra -Wshadow -Wformat=2 -Wstrict-prototypes \

@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "escape.h"
+#include "trust.h"
 
 struct http_client {
 	CURLM *multi;
@@ -45,6 +46,7 @@ struct http_stream {
 	bool paused;
 	struct buf pending;       /* unread body bytes of a stream */
 	bool handed_out;          /* pending was given to the reader */
+	struct trust_use trust;   /* the shared CA certificates, if used */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -261,6 +263,28 @@ static long remaining_ms(long long deadline_ms)
 	return left > 1 ? (long)left : 1;
 }
 
+/* Verify the peer with the CA certificates every check shares, parsed
+   once per process, or else with the files libcurl reads itself. */
+static void set_trust(struct http_stream *s, const struct http_request *q)
+{
+	CURL *e = s->easy;
+
+	if (q->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+		return;
+	}
+	if (trust_attach(e, q->ca_file, &s->trust)) {
+		s->trust.trace = q->trace;
+		s->trust.trace_ctx = q->trace_ctx;
+		return;
+	}
+	if (q->ca_file) {
+		curl_easy_setopt(e, CURLOPT_CAINFO, q->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
+	}
+}
+
 static void set_options(struct http_stream *s, const struct http_request *q)
 {
 	CURL *e = s->easy;
@@ -282,18 +306,11 @@ static void set_options(struct http_stream *s, const struct http_request *q)
 		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
 	if (q->range)
 		curl_easy_setopt(e, CURLOPT_RANGE, q->range);
-	if (q->ca_file) {
-		curl_easy_setopt(e, CURLOPT_CAINFO, q->ca_file);
-		curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
-	}
+	set_trust(s, q);
 	if (q->client_cert) {
 		curl_easy_setopt(e, CURLOPT_SSLCERT, q->client_cert);
 		if (q->client_key)
 			curl_easy_setopt(e, CURLOPT_SSLKEY, q->client_key);
-	}
-	if (q->insecure) {
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
 	if (left) {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, left);
@@ -420,10 +437,13 @@ static bool never(const struct http_stream *s)
 
 static int transport_error(struct http_stream *s, struct error *err)
 {
+	const char *why = s->errbuf[0] ? s->errbuf :
+			  curl_easy_strerror(s->result);
 	char safe[512];
 
-	escape_into(safe, sizeof(safe), s->errbuf[0] ? s->errbuf :
-		    curl_easy_strerror(s->result));
+	if (s->trust.failed)   /* curl says only that the callback failed */
+		why = s->trust.err.message;
+	escape_into(safe, sizeof(safe), why);
 	error_set(err, ERROR_NETWORK, "%s", safe);
 	/* the registry client tells a plain-HTTP server from a bad
 	   certificate by these */

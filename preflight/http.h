@@ -45,6 +45,9 @@ struct http_request {
 	size_t body_limit;           /* for 2xx bodies of whole transfers */
 	const char *limit_name;
 	long long deadline_ms;       /* CLOCK_MONOTONIC; 0 = none */
+	/* called with a line when the CA certificates are parsed, or NULL */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
 };
 
 struct http_response {

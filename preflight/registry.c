@@ -435,6 +435,8 @@ static int fetch_token_locked(struct registry *r, const struct challenge *c,
 	q.body_limit = REGISTRY_TOKEN_BYTES_MAX;
 	q.limit_name = "REGISTRY_TOKEN_BYTES_MAX";
 	q.deadline_ms = r->opt.deadline_ms;
+	q.trace = r->opt.trace;
+	q.trace_ctx = r->opt.trace_ctx;
 	trace(r, "GET %s (token)", url);
 	if (token_request(r, &q, &resp, err) < 0) {
 		error_prefix(err, "token request to %s", c->realm);
@@ -629,6 +631,8 @@ static void request_for(struct registry *r, const struct call *c,
 	q->body_limit = c->body_limit;
 	q->limit_name = c->limit_name;
 	q->deadline_ms = r->opt.deadline_ms;
+	q->trace = r->opt.trace;
+	q->trace_ctx = r->opt.trace_ctx;
 	/* The registry's credentials go to the registry only, never to a
 	   host a redirect points at. */
 	if (same_origin_as_registry(r, a->url)) {

@@ -1,0 +1,383 @@
+/* TLS trust anchors parsed once per process and shared by every check.
+ *
+ * libcurl reads its CA bundle for each TLS connection (the cache it has
+ * since 7.87 lives in one multi handle, and is off when a CA directory
+ * is set, as Debian's default is), and every check has a multi handle of
+ * its own: parsing the system's bundle costs tens of milliseconds of
+ * CPU, and OpenSSL 3 decodes under locks that checks running at once
+ * fight over. Here each file is parsed once per process; each TLS
+ * connection then gets a store of its own holding those certificates (a
+ * reference each, nothing parsed again), so that libcurl may set flags
+ * on its store without touching another connection's. The parsed files
+ * are kept in one process-wide table on purpose: sharing them across
+ * threads and curl handles is the point.
+ */
+#include "trust.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/opensslv.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "buf.h"
+
+/* Sharing needs OpenSSL 3 (X509_STORE_load_file and friends) and
+   libcurl 7.84 (CURLINFO_CAINFO: where its default bundle is). */
+#if OPENSSL_VERSION_MAJOR >= 3 && LIBCURL_VERSION_NUM >= 0x075400
+#define TRUST_SHARED 1
+#else
+#define TRUST_SHARED 0
+#endif
+
+/* The directory a request with an extra CA file has always searched
+   besides that file, whatever libcurl's default. */
+#define TRUST_EXTRA_DIR "/etc/ssl/certs"
+
+struct trust_anchors {
+	char *path;               /* the extra file; NULL: the system's */
+	bool tried;               /* parsed, or failed: certs or failure */
+	STACK_OF(X509) *certs;
+	char *failure;            /* why the file could not be read */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	bool probed;              /* libcurl looked at */
+	bool usable;              /* anchors may be shared */
+	char *bundle;             /* libcurl's default CA bundle, or NULL */
+	char *dir;                /* its default CA directory, or NULL */
+	struct trust_anchors system;
+	struct trust_anchors extra[TRUST_EXTRA_FILES_MAX];
+	size_t extra_count;
+	unsigned int parses;
+} trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+bool trust_backend_is_openssl(const char *ssl_version,
+			      unsigned int openssl_major)
+{
+	static const char prefix[] = "OpenSSL/";
+	char *end;
+	unsigned long major;
+
+	/* "OpenSSL/3.0.19"; a multi-backend libcurl puts the ones it does
+	   not use in parentheses, and LibreSSL or BoringSSL name
+	   themselves: their SSL_CTX is not this program's */
+	if (!ssl_version || strncmp(ssl_version, prefix, sizeof(prefix) - 1))
+		return false;
+	ssl_version += sizeof(prefix) - 1;
+	if (*ssl_version < '0' || *ssl_version > '9')
+		return false;
+	major = strtoul(ssl_version, &end, 10);
+	return *end == '.' && major == openssl_major;
+}
+
+unsigned int trust_parse_count(void)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&trust.lock);
+	n = trust.parses;
+	pthread_mutex_unlock(&trust.lock);
+	return n;
+}
+
+static void anchors_release(struct trust_anchors *a)
+{
+	free(a->path);
+	sk_X509_pop_free(a->certs, X509_free);
+	free(a->failure);
+	memset(a, 0, sizeof(*a));
+}
+
+void trust_reset(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&trust.lock);
+	anchors_release(&trust.system);
+	for (i = 0; i < trust.extra_count; i++)
+		anchors_release(&trust.extra[i]);
+	trust.extra_count = 0;
+	free(trust.bundle);
+	free(trust.dir);
+	trust.bundle = trust.dir = NULL;
+	trust.probed = trust.usable = false;
+	trust.parses = 0;
+	pthread_mutex_unlock(&trust.lock);
+}
+
+#if TRUST_SHARED
+
+/* libcurl's TLS backend and default CA locations, once; under lock. */
+static void probe_curl(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	unsigned int major = (unsigned int)(OpenSSL_version_num() >> 28);
+	char *bundle = NULL, *dir = NULL;
+	CURL *e;
+
+	trust.probed = true;
+	if (!trust_backend_is_openssl(v->ssl_version, major))
+		return;
+	e = curl_easy_init();
+	if (!e)
+		return;
+	/* a new handle answers with the built-in defaults */
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &bundle) == CURLE_OK &&
+	    bundle)
+		trust.bundle = xstrdup(bundle);
+	if (curl_easy_getinfo(e, CURLINFO_CAPATH, &dir) == CURLE_OK && dir)
+		trust.dir = xstrdup(dir);
+	curl_easy_cleanup(e);
+	/* with neither, libcurl would verify against what OpenSSL was
+	   built to look at, which this file does not repeat */
+	trust.usable = trust.bundle || trust.dir;
+}
+
+/* libcurl reads proxy variables itself; a proxy spoken to over TLS is
+   verified in the same callback, and must not get a target's extra CA
+   file, so with one the anchors are not shared. */
+static bool https_proxy_configured(void)
+{
+	static const char *const names[] = {
+		"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY",
+		"all_proxy", "ALL_PROXY",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = getenv(names[i]);
+
+		if (v && !strncasecmp(v, "https://", 8))
+			return true;
+	}
+	return false;
+}
+
+/* The table entry for ca_file, added when new; NULL when full. */
+static struct trust_anchors *anchors_slot(const char *ca_file)
+{
+	struct trust_anchors *a;
+	size_t i;
+
+	if (!ca_file)
+		return &trust.system;
+	for (i = 0; i < trust.extra_count; i++)
+		if (!strcmp(trust.extra[i].path, ca_file))
+			return &trust.extra[i];
+	if (trust.extra_count == TRUST_EXTRA_FILES_MAX)
+		return NULL;
+	a = &trust.extra[trust.extra_count++];
+	a->path = xstrdup(ca_file);
+	return a;
+}
+
+/* OpenSSL's reason for the last failure, or a plain one. */
+static char *openssl_reason(const char *fallback)
+{
+	unsigned long code = ERR_peek_last_error();
+	const char *why = code ? ERR_reason_error_string(code) : NULL;
+	char *text = xstrdup(why ? why : fallback);
+
+	ERR_clear_error();
+	return text;
+}
+
+/* Parse path as libcurl parses CURLOPT_CAINFO (PEM, certificates and
+   CRLs; only the certificates are kept). */
+static void anchors_parse(struct trust_anchors *a, const char *path)
+{
+	X509_STORE *scratch = X509_STORE_new();
+
+	a->tried = true;
+	trust.parses++;
+	if (!scratch) {
+		a->failure = xstrdup("out of memory");
+		return;
+	}
+	if (X509_STORE_load_file(scratch, path) != 1)
+		a->failure = openssl_reason("no certificate found");
+	else
+		a->certs = X509_STORE_get1_all_certs(scratch);
+	X509_STORE_free(scratch);
+	if (!a->failure && !a->certs)
+		a->failure = xstrdup("out of memory");
+}
+
+/* Parse a's file (and the system's bundle first) unless done; a line
+   for the trace of each file parsed goes into the lines. Under lock. */
+static void anchors_load(struct trust_anchors *a, char *line_system,
+			 char *line_extra, size_t size)
+{
+	struct trust_anchors *sys = &trust.system;
+
+	if (!sys->tried && trust.bundle) {
+		anchors_parse(sys, trust.bundle);
+		if (sys->certs)
+			snprintf(line_system, size, "trust store loaded "
+				 "from '%s': %d certificates, shared by all "
+				 "checks", trust.bundle,
+				 sk_X509_num(sys->certs));
+	}
+	sys->tried = true;
+	if (a != sys && !a->tried) {
+		anchors_parse(a, a->path);
+		if (a->certs)
+			snprintf(line_extra, size, "trust store loaded "
+				 "from '%s': %d certificates, on top of the "
+				 "system's", a->path, sk_X509_num(a->certs));
+	}
+}
+
+static int add_certs(X509_STORE *store, STACK_OF(X509) *certs)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_num(certs); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(certs, i)) != 1)
+			return -1;
+	return 0;
+}
+
+/* A store of the connection's own: the system's certificates, a's, and
+   the directories searched by hash, as libcurl would have set them. */
+static X509_STORE *store_build(const struct trust_anchors *a)
+{
+	X509_STORE *store = X509_STORE_new();
+	bool extra = a != &trust.system;
+
+	if (!store)
+		return NULL;
+	/* the flags libcurl sets on a store it fills itself */
+	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
+			     X509_V_FLAG_PARTIAL_CHAIN);
+	if (add_certs(store, trust.system.certs) < 0 ||
+	    (extra && add_certs(store, a->certs) < 0) ||
+	    (trust.dir && X509_STORE_load_path(store, trust.dir) != 1) ||
+	    (extra && (!trust.dir || strcmp(trust.dir, TRUST_EXTRA_DIR)) &&
+	     X509_STORE_load_path(store, TRUST_EXTRA_DIR) != 1)) {
+		X509_STORE_free(store);
+		ERR_clear_error();
+		return NULL;
+	}
+	return store;
+}
+
+int trust_install(struct trust_use *u, void *ssl_ctx)
+{
+	struct trust_anchors *a = u->anchors;
+	char line_system[ERROR_MESSAGE_MAX] = "";
+	char line_extra[ERROR_MESSAGE_MAX] = "";
+	const char *problem;
+	X509_STORE *store = NULL;
+
+	pthread_mutex_lock(&trust.lock);
+	anchors_load(a, line_system, line_extra, sizeof(line_system));
+	/* the system's bundle failing matters only without an extra
+	   file, as it did when libcurl read the files */
+	problem = a->failure;
+	if (problem)
+		error_set(&u->err, ERROR_NETWORK, "cannot read CA "
+			  "certificates from '%s': %s",
+			  a->path ? a->path : trust.bundle, problem);
+	else
+		store = store_build(a);
+	pthread_mutex_unlock(&trust.lock);
+	if (u->trace && line_system[0])
+		u->trace(u->trace_ctx, line_system);
+	if (u->trace && line_extra[0])
+		u->trace(u->trace_ctx, line_extra);
+	if (!problem && !store)
+		error_set(&u->err, ERROR_INTERNAL, "cannot set up the "
+			  "certificate store: out of memory");
+	if (!store) {
+		u->failed = true;
+		return -1;
+	}
+	SSL_CTX_set_cert_store(ssl_ctx, store);   /* the context owns it */
+	return 0;
+}
+
+static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *ud)
+{
+	return trust_install(ud, ssl_ctx) < 0 ? CURLE_SSL_CACERT_BADFILE :
+		CURLE_OK;
+}
+
+/* libcurl 7.87 keeps a store per multi handle for transfers that name
+   no CA directory; with the anchors shared it would hand one
+   connection's store, extra file and all, to the next one. */
+static bool ca_cache_off(CURL *e)
+{
+#if LIBCURL_VERSION_NUM >= 0x075700
+	CURLcode rc = curl_easy_setopt(e, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+
+	return rc == CURLE_OK || rc == CURLE_UNKNOWN_OPTION;
+#else
+	return curl_version_info(CURLVERSION_NOW)->version_num < 0x075700;
+#endif
+}
+
+bool trust_attach(void *easy, const char *ca_file, struct trust_use *u)
+{
+	struct trust_anchors *a = NULL;
+	CURL *e = easy;
+
+	memset(u, 0, sizeof(*u));
+	if (https_proxy_configured())
+		return false;
+	pthread_mutex_lock(&trust.lock);
+	if (!trust.probed)
+		probe_curl();
+	if (trust.usable)
+		a = anchors_slot(ca_file);
+	pthread_mutex_unlock(&trust.lock);
+	if (!a)
+		return false;
+	if (curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) !=
+	    CURLE_OK)
+		return false;
+	if (!ca_cache_off(e)) {
+		curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, NULL);
+		return false;
+	}
+	u->anchors = a;
+	curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, u);
+	/* No bundle and no directory for libcurl to read: libcurl 7.88
+	   then verifies against nothing at all (it does not fall back to
+	   OpenSSL's default paths), so the callback's store is the only
+	   trust there is. The extra file's name stays: libcurl reuses a
+	   connection only for a transfer with the same CA options, so a
+	   connection verified with one file never serves a transfer
+	   naming another, or none (libcurl reads that small file again
+	   for each connection, as it always did). */
+	curl_easy_setopt(e, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	return true;
+}
+
+#else
+
+bool trust_attach(void *easy, const char *ca_file, struct trust_use *u)
+{
+	memset(u, 0, sizeof(*u));
+	return false;
+}
+
+int trust_install(struct trust_use *u, void *ssl_ctx)
+{
+	u->failed = true;
+	return error_set(&u->err, ERROR_INTERNAL, "CA certificates are "
+			 "not shared in this build");
+}
+
+#endif

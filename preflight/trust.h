@@ -1,0 +1,60 @@
+/* TLS trust anchors parsed once per process and shared by every check. */
+#ifndef PREFLIGHT_TRUST_H
+#define PREFLIGHT_TRUST_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+/* Extra CA files (--ca-file, a hosts.toml `ca`) kept parsed at once,
+   each on top of the system's anchors. A request naming yet another
+   file has libcurl read it itself, per connection, as without sharing. */
+#define TRUST_EXTRA_FILES_MAX 16
+
+struct trust_anchors;
+
+/* One transfer's use of the shared anchors; lives as long as it. */
+struct trust_use {
+	struct trust_anchors *anchors;
+	/* called once per process for each file parsed, when set */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
+	bool failed;              /* a file could not be read: err says */
+	struct error err;
+};
+
+/*
+ * Have the curl easy handle `easy` verify TLS peers against the shared
+ * anchors: the system's (libcurl's default CA bundle and directory) and
+ * those of ca_file (or none). libcurl then reads neither its bundle nor
+ * its directory and keeps no cache of its own (only ca_file, small, it
+ * still reads per connection); the files are parsed here at the first
+ * TLS connection that needs them. Returns false, changing nothing, when the
+ * anchors cannot be shared (libcurl's TLS backend is not the OpenSSL
+ * this program runs with, libcurl names no default CA location, an HTTPS
+ * proxy is configured, or TRUST_EXTRA_FILES_MAX other files are kept):
+ * the caller sets the CA options as before. u must outlive the transfer.
+ */
+bool trust_attach(void *easy, const char *ca_file, struct trust_use *u);
+
+/*
+ * What trust_attach's callback does for each TLS connection: parse the
+ * files on first use and give the OpenSSL SSL_CTX ssl_ctx a new store
+ * holding the system's certificates and the extra file's, and searching
+ * libcurl's default CA directory by hash. -1 with u->failed and u->err
+ * set when the file u needs cannot be read.
+ */
+int trust_install(struct trust_use *u, void *ssl_ctx);
+
+/* Whether curl_version_info's ssl_version names the OpenSSL whose major
+   version is openssl_major (the one this program runs with). */
+bool trust_backend_is_openssl(const char *ssl_version,
+			      unsigned int openssl_major);
+
+/* Files parsed so far in this process (the system's bundle counts one). */
+unsigned int trust_parse_count(void);
+
+/* Forget every parsed file; only while no transfer runs (tests). */
+void trust_reset(void);
+
+#endif
