@@ -297,8 +297,8 @@ int trust_install(struct trust_use *u, void *ssl_ctx)
 	if (u->trace && line_extra[0])
 		u->trace(u->trace_ctx, line_extra);
 	if (!problem && !store)
-		error_set(&u->err, ERROR_INTERNAL, "cannot set up the "
-			  "certificate store: out of memory");
+		error_set(&u->err, ERROR_INTERNAL, "cannot set up a "
+			  "certificate store for TLS");
 	if (!store) {
 		u->failed = true;
 		return -1;
@@ -313,9 +313,9 @@ static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *ud)
 		CURLE_OK;
 }
 
-/* libcurl 7.87 keeps a store per multi handle for transfers that name
-   no CA directory; with the anchors shared it would hand one
-   connection's store, extra file and all, to the next one. */
+/* libcurl 7.87 keeps the store of a connection that names no CA
+   directory in its multi handle and gives it to the next such
+   connection in place of the callback's store. */
 static bool ca_cache_off(CURL *e)
 {
 #if LIBCURL_VERSION_NUM >= 0x075700
