@@ -8,9 +8,11 @@
  * fight over. Here each file is parsed once per process; each TLS
  * connection then gets a store of its own holding those certificates (a
  * reference each, nothing parsed again), so that libcurl may set flags
- * on its store without touching another connection's. The parsed files
- * are kept in one process-wide table on purpose: sharing them across
- * threads and curl handles is the point.
+ * on its store without touching another connection's. A transfer
+ * naming an extra CA file trusts that file and the system's CA
+ * directory, as libcurl was told before, so the bundle is not read for
+ * it. The parsed files are kept in one process-wide table on purpose:
+ * sharing them across threads and curl handles is the point.
  */
 #include "trust.h"
 
@@ -39,7 +41,8 @@
 #endif
 
 /* The directory a request with an extra CA file has always searched
-   besides that file, whatever libcurl's default. */
+   besides that file, whatever libcurl's default: its system anchors
+   come from there, by hash, as they did (the bundle is not read). */
 #define TRUST_EXTRA_DIR "/etc/ssl/certs"
 
 struct trust_anchors {
@@ -213,29 +216,31 @@ static void anchors_parse(struct trust_anchors *a, const char *path)
 		a->failure = xstrdup("out of memory");
 }
 
-/* Parse a's file (and the system's bundle first) unless done; a line
-   for the trace of each file parsed goes into the lines. Under lock. */
-static void anchors_load(struct trust_anchors *a, char *line_system,
-			 char *line_extra, size_t size)
+/* Parse a's file unless done: the system's bundle, or the extra file;
+   the line for the trace goes into line. Under lock. */
+static void anchors_load(struct trust_anchors *a, char *line, size_t size)
 {
-	struct trust_anchors *sys = &trust.system;
+	bool sys = a == &trust.system;
+	const char *path = sys ? trust.bundle : a->path;
 
-	if (!sys->tried && trust.bundle) {
-		anchors_parse(sys, trust.bundle);
-		if (sys->certs)
-			snprintf(line_system, size, "trust store loaded "
-				 "from '%s': %d certificates, shared by all "
-				 "checks", trust.bundle,
-				 sk_X509_num(sys->certs));
+	if (a->tried)
+		return;
+	if (!path) {      /* libcurl names a directory only */
+		a->tried = true;
+		return;
 	}
-	sys->tried = true;
-	if (a != sys && !a->tried) {
-		anchors_parse(a, a->path);
-		if (a->certs)
-			snprintf(line_extra, size, "trust store loaded "
-				 "from '%s': %d certificates, on top of the "
-				 "system's", a->path, sk_X509_num(a->certs));
-	}
+	anchors_parse(a, path);
+	if (!a->certs)
+		return;
+	if (sys)
+		snprintf(line, size, "trust store loaded from '%s': %d "
+			 "certificates, shared by all checks", path,
+			 sk_X509_num(a->certs));
+	else
+		snprintf(line, size, "trust store loaded from '%s': %d "
+			 "certificates, shared by the checks naming it (with "
+			 "the system's CA directory)", path,
+			 sk_X509_num(a->certs));
 }
 
 static int add_certs(X509_STORE *store, STACK_OF(X509) *certs)
@@ -248,8 +253,9 @@ static int add_certs(X509_STORE *store, STACK_OF(X509) *certs)
 	return 0;
 }
 
-/* A store of the connection's own: the system's certificates, a's, and
-   the directories searched by hash, as libcurl would have set them. */
+/* A store of the connection's own, as libcurl would have filled it: the
+   certificates of a's file (the bundle, or the extra file) and the CA
+   directories searched by hash. */
 static X509_STORE *store_build(const struct trust_anchors *a)
 {
 	X509_STORE *store = X509_STORE_new();
@@ -260,8 +266,7 @@ static X509_STORE *store_build(const struct trust_anchors *a)
 	/* the flags libcurl sets on a store it fills itself */
 	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
 			     X509_V_FLAG_PARTIAL_CHAIN);
-	if (add_certs(store, trust.system.certs) < 0 ||
-	    (extra && add_certs(store, a->certs) < 0) ||
+	if (add_certs(store, a->certs) < 0 ||
 	    (trust.dir && X509_STORE_load_path(store, trust.dir) != 1) ||
 	    (extra && (!trust.dir || strcmp(trust.dir, TRUST_EXTRA_DIR)) &&
 	     X509_STORE_load_path(store, TRUST_EXTRA_DIR) != 1)) {
@@ -275,15 +280,12 @@ static X509_STORE *store_build(const struct trust_anchors *a)
 int trust_install(struct trust_use *u, void *ssl_ctx)
 {
 	struct trust_anchors *a = u->anchors;
-	char line_system[ERROR_MESSAGE_MAX] = "";
-	char line_extra[ERROR_MESSAGE_MAX] = "";
+	char line[ERROR_MESSAGE_MAX] = "";
 	const char *problem;
 	X509_STORE *store = NULL;
 
 	pthread_mutex_lock(&trust.lock);
-	anchors_load(a, line_system, line_extra, sizeof(line_system));
-	/* the system's bundle failing matters only without an extra
-	   file, as it did when libcurl read the files */
+	anchors_load(a, line, sizeof(line));
 	problem = a->failure;
 	if (problem)
 		error_set(&u->err, ERROR_NETWORK, "cannot read CA "
@@ -292,10 +294,8 @@ int trust_install(struct trust_use *u, void *ssl_ctx)
 	else
 		store = store_build(a);
 	pthread_mutex_unlock(&trust.lock);
-	if (u->trace && line_system[0])
-		u->trace(u->trace_ctx, line_system);
-	if (u->trace && line_extra[0])
-		u->trace(u->trace_ctx, line_extra);
+	if (u->trace && line[0])
+		u->trace(u->trace_ctx, line);
 	if (!problem && !store)
 		error_set(&u->err, ERROR_INTERNAL, "cannot set up a "
 			  "certificate store for TLS");

@@ -6,9 +6,9 @@
 
 #include "error.h"
 
-/* Extra CA files (--ca-file, a hosts.toml `ca`) kept parsed at once,
-   each on top of the system's anchors. A request naming yet another
-   file has libcurl read it itself, per connection, as without sharing. */
+/* Extra CA files (--ca-file, a hosts.toml `ca`) kept parsed at once. A
+   request naming yet another file has libcurl read it itself, per
+   connection, as without sharing. */
 #define TRUST_EXTRA_FILES_MAX 16
 
 struct trust_anchors;
@@ -25,8 +25,9 @@ struct trust_use {
 
 /*
  * Have the curl easy handle `easy` verify TLS peers against the shared
- * anchors: the system's (libcurl's default CA bundle and directory) and
- * those of ca_file (or none). libcurl then reads neither its bundle nor
+ * anchors: without ca_file the system's (libcurl's default CA bundle and
+ * directory), with it that file's and the system's CA directory's, as
+ * libcurl was set up before. libcurl then reads neither its bundle nor
  * its directory and keeps no cache of its own (only ca_file, small, it
  * still reads per connection); the files are parsed here at the first
  * TLS connection that needs them. Returns false, changing nothing, when the
@@ -39,10 +40,10 @@ bool trust_attach(void *easy, const char *ca_file, struct trust_use *u);
 
 /*
  * What trust_attach's callback does for each TLS connection: parse the
- * files on first use and give the OpenSSL SSL_CTX ssl_ctx a new store
- * holding the system's certificates and the extra file's, and searching
- * libcurl's default CA directory by hash. -1 with u->failed and u->err
- * set when the file u needs cannot be read.
+ * file on first use and give the OpenSSL SSL_CTX ssl_ctx a new store
+ * holding its certificates (the bundle's, or the extra file's) and
+ * searching the CA directory by hash. -1 with u->failed and u->err set
+ * when the file cannot be read.
  */
 int trust_install(struct trust_use *u, void *ssl_ctx);
 

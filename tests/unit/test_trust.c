@@ -106,20 +106,28 @@ static char *curl_bundle(void)
 	return copy;
 }
 
-/* Certificates in the bundle, parsed here independently. */
-static int bundle_certs(void)
+/* The certificates of the bundle, parsed here independently; the
+   caller frees them with sk_X509_pop_free. */
+static STACK_OF(X509) *bundle_stack(void)
 {
 	X509_STORE *s = X509_STORE_new();
 	char *path = curl_bundle();
 	STACK_OF(X509) *certs;
-	int n;
 
 	assert_int_equal(X509_STORE_load_file(s, path), 1);
 	certs = X509_STORE_get1_all_certs(s);
-	n = sk_X509_num(certs);
-	sk_X509_pop_free(certs, X509_free);
+	assert_non_null(certs);
 	X509_STORE_free(s);
 	free(path);
+	return certs;
+}
+
+static int bundle_certs(void)
+{
+	STACK_OF(X509) *certs = bundle_stack();
+	int n = sk_X509_num(certs);
+
+	sk_X509_pop_free(certs, X509_free);
 	return n;
 }
 
@@ -321,19 +329,24 @@ static void test_system_parsed_once(void **state)
 
 static void test_extra_file(void **state)
 {
-	X509 *ca = make_ca();
+	STACK_OF(X509) *system = bundle_stack();
+	X509 *ca = make_ca(), *root = sk_X509_value(system, 0);
 	char *path = temp_pem(ca);
 	struct trust_use u;
 	SSL_CTX *sys, *extra;
-	int ret, error, n = bundle_certs();
+	int ret, error;
 
 	(void)state;
 	sys = install(NULL, &u, &ret);
 	assert_int_equal(ret, 0);
 	extra = install(path, &u, &ret);
 	assert_int_equal(ret, 0);
-	assert_int_equal(store_certs(extra), n + 1);
+	/* the file's certificate; the system's come from the directory, by
+	   hash, as libcurl was told before: the bundle is not copied */
+	assert_int_equal(store_certs(extra), 1);
 	assert_true(trusts(SSL_CTX_get_cert_store(extra), ca, &error));
+	assert_true(trusts(SSL_CTX_get_cert_store(extra), root, &error));
+	assert_true(trusts(SSL_CTX_get_cert_store(sys), root, &error));
 	/* the file's CA is not the system's: the other store refuses it */
 	assert_false(trusts(SSL_CTX_get_cert_store(sys), ca, &error));
 	assert_int_equal(error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
@@ -342,9 +355,28 @@ static void test_extra_file(void **state)
 	assert_int_equal(ret, 0);
 	assert_int_equal(trust_parse_count(), 2);
 	assert_int_equal(traced_with(path), 1);
-	assert_int_equal(traced_with("on top of the system's"), 1);
+	assert_int_equal(traced_with("with the system's CA directory"), 1);
 	SSL_CTX_free(sys);
 	SSL_CTX_free(extra);
+	unlink(path);
+	free(path);
+	X509_free(ca);
+	sk_X509_pop_free(system, X509_free);
+}
+
+/* An extra file alone never reads the bundle. */
+static void test_extra_file_alone(void **state)
+{
+	X509 *ca = make_ca();
+	char *path = temp_pem(ca);
+	struct trust_use u;
+	int ret;
+
+	(void)state;
+	SSL_CTX_free(install(path, &u, &ret));
+	assert_int_equal(ret, 0);
+	assert_int_equal(trust_parse_count(), 1);
+	assert_int_equal(traced_with("shared by all checks"), 0);
 	unlink(path);
 	free(path);
 	X509_free(ca);
@@ -641,6 +673,7 @@ int main(void)
 	    cmocka_unit_test(test_backend_table),
 	    cmocka_unit_test_setup(test_system_parsed_once, fresh),
 	    cmocka_unit_test_setup(test_extra_file, fresh),
+	    cmocka_unit_test_setup(test_extra_file_alone, fresh),
 	    cmocka_unit_test_setup(test_unreadable_file, fresh),
 	    cmocka_unit_test_setup(test_extra_files_limit, fresh),
 	    cmocka_unit_test_setup(test_https_proxy, fresh),
