@@ -441,7 +441,10 @@ static int transport_error(struct http_stream *s, struct error *err)
 			  curl_easy_strerror(s->result);
 	char safe[512];
 
-	if (s->trust.failed)   /* curl says only that the callback failed */
+	/* a CA file that could not be read: curl's words would not say */
+	if ((s->result == CURLE_SSL_CACERT_BADFILE ||
+	     s->result == CURLE_PEER_FAILED_VERIFICATION) &&
+	    trust_failed(&s->trust))
 		why = s->trust.err.message;
 	escape_into(safe, sizeof(safe), why);
 	error_set(err, ERROR_NETWORK, "%s", safe);

@@ -5,8 +5,10 @@
  * is set, as Debian's default is), and every check has a multi handle of
  * its own: parsing the system's bundle costs tens of milliseconds of
  * CPU, and OpenSSL 3 decodes under locks that checks running at once
- * fight over. Here each file is parsed once per process; each TLS
- * connection then gets a store of its own holding those certificates (a
+ * fight over. Here each file is parsed once per process, the bundle
+ * only when a server's certificate is first verified (a registry that
+ * speaks plain HTTP answers the TLS attempt with none); each TLS
+ * connection gets a store of its own holding those certificates (a
  * reference each, nothing parsed again), so that libcurl may set flags
  * on its store without touching another connection's. A transfer
  * naming an extra CA file trusts that file and the system's CA
@@ -62,7 +64,14 @@ static struct {
 	struct trust_anchors extra[TRUST_EXTRA_FILES_MAX];
 	size_t extra_count;
 	unsigned int parses;
-} trust = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	int verify_index;         /* SSL_CTX ex_data of struct trust_verify */
+} trust = { .lock = PTHREAD_MUTEX_INITIALIZER, .verify_index = -1 };
+
+/* What verifying a connection's peer needs: owned by its SSL_CTX. */
+struct trust_verify {
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
+};
 
 bool trust_backend_is_openssl(const char *ssl_version,
 			      unsigned int openssl_major)
@@ -115,6 +124,18 @@ void trust_reset(void)
 	trust.bundle = trust.dir = NULL;
 	trust.probed = trust.usable = false;
 	trust.parses = 0;
+	pthread_mutex_unlock(&trust.lock);
+}
+
+void trust_set_defaults(const char *bundle, const char *dir)
+{
+	pthread_mutex_lock(&trust.lock);
+	free(trust.bundle);
+	free(trust.dir);
+	trust.bundle = bundle ? xstrdup(bundle) : NULL;
+	trust.dir = dir ? xstrdup(dir) : NULL;
+	trust.probed = true;
+	trust.usable = TRUST_SHARED && (bundle || dir);
 	pthread_mutex_unlock(&trust.lock);
 }
 
@@ -184,15 +205,24 @@ static struct trust_anchors *anchors_slot(const char *ca_file)
 	return a;
 }
 
-/* OpenSSL's reason for the last failure, or a plain one. */
+/* OpenSSL's reason for the failure just seen (the system's, errno, when
+   there is one: "No such file or directory" says more than the "system
+   lib" stacked on it), or a plain one. Empties the error queue. */
 static char *openssl_reason(const char *fallback)
 {
-	unsigned long code = ERR_peek_last_error();
-	const char *why = code ? ERR_reason_error_string(code) : NULL;
-	char *text = xstrdup(why ? why : fallback);
+	unsigned long code, last = 0, sys = 0;
+	const char *why;
 
-	ERR_clear_error();
-	return text;
+	while ((code = ERR_get_error())) {
+		if (ERR_SYSTEM_ERROR(code) && !sys)
+			sys = code;
+		last = code;
+	}
+	if (sys)
+		why = strerror(ERR_GET_REASON(sys));
+	else
+		why = last ? ERR_reason_error_string(last) : NULL;
+	return xstrdup(why ? why : fallback);
 }
 
 /* Parse path as libcurl parses CURLOPT_CAINFO (PEM, certificates and
@@ -254,8 +284,9 @@ static int add_certs(X509_STORE *store, STACK_OF(X509) *certs)
 }
 
 /* A store of the connection's own, as libcurl would have filled it: the
-   certificates of a's file (the bundle, or the extra file) and the CA
-   directories searched by hash. */
+   certificates of the extra file, or none yet for the system's (the
+   bundle's come when a peer is verified), and the CA directories
+   searched by hash. */
 static X509_STORE *store_build(const struct trust_anchors *a)
 {
 	X509_STORE *store = X509_STORE_new();
@@ -266,7 +297,7 @@ static X509_STORE *store_build(const struct trust_anchors *a)
 	/* the flags libcurl sets on a store it fills itself */
 	X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST |
 			     X509_V_FLAG_PARTIAL_CHAIN);
-	if (add_certs(store, a->certs) < 0 ||
+	if ((extra && add_certs(store, a->certs) < 0) ||
 	    (trust.dir && X509_STORE_load_path(store, trust.dir) != 1) ||
 	    (extra && (!trust.dir || strcmp(trust.dir, TRUST_EXTRA_DIR)) &&
 	     X509_STORE_load_path(store, TRUST_EXTRA_DIR) != 1)) {
@@ -277,26 +308,84 @@ static X509_STORE *store_build(const struct trust_anchors *a)
 	return store;
 }
 
+/* OpenSSL's verification of the peer's chain for a connection trusting
+   the system's anchors: the bundle is parsed now, at the first
+   certificate a server shows, not when the connection starts (a
+   loopback registry speaking plain HTTP shows none), and its
+   certificates go into the connection's store before OpenSSL's own
+   verification runs on it, unchanged. */
+static int verify_with_bundle(X509_STORE_CTX *x, void *arg)
+{
+	const struct trust_verify *v = arg;
+	struct trust_anchors *sys = &trust.system;
+	char line[ERROR_MESSAGE_MAX] = "";
+	int ok;
+
+	pthread_mutex_lock(&trust.lock);
+	anchors_load(sys, line, sizeof(line));
+	ok = !sys->failure &&
+	     add_certs(X509_STORE_CTX_get0_store(x), sys->certs) == 0;
+	pthread_mutex_unlock(&trust.lock);
+	if (v->trace && line[0])
+		v->trace(v->trace_ctx, line);
+	if (!ok) {   /* trust_failed says why */
+		X509_STORE_CTX_set_error(x, X509_V_ERR_UNSPECIFIED);
+		return 0;
+	}
+	return X509_verify_cert(x);
+}
+
+static void verify_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+			int index, long argl, void *argp)
+{
+	free(ptr);
+}
+
+/* Have ssl_ctx verify with verify_with_bundle. Under lock. */
+static int verify_later(SSL_CTX *ssl_ctx, const struct trust_use *u)
+{
+	struct trust_verify *v;
+
+	if (trust.verify_index < 0)
+		trust.verify_index = SSL_CTX_get_ex_new_index(0, NULL, NULL,
+							      NULL,
+							      verify_free);
+	if (trust.verify_index < 0)
+		return -1;
+	v = xcalloc(1, sizeof(*v));
+	v->trace = u->trace;
+	v->trace_ctx = u->trace_ctx;
+	if (SSL_CTX_set_ex_data(ssl_ctx, trust.verify_index, v) != 1) {
+		free(v);
+		return -1;
+	}
+	SSL_CTX_set_cert_verify_callback(ssl_ctx, verify_with_bundle, v);
+	return 0;
+}
+
 int trust_install(struct trust_use *u, void *ssl_ctx)
 {
 	struct trust_anchors *a = u->anchors;
 	char line[ERROR_MESSAGE_MAX] = "";
-	const char *problem;
 	X509_STORE *store = NULL;
+	bool extra = a != &trust.system;
 
 	pthread_mutex_lock(&trust.lock);
-	anchors_load(a, line, sizeof(line));
-	problem = a->failure;
-	if (problem)
+	if (extra)   /* small, and read at once, as libcurl read it */
+		anchors_load(a, line, sizeof(line));
+	if (a->failure && extra)
 		error_set(&u->err, ERROR_NETWORK, "cannot read CA "
-			  "certificates from '%s': %s",
-			  a->path ? a->path : trust.bundle, problem);
+			  "certificates from '%s': %s", a->path, a->failure);
 	else
 		store = store_build(a);
+	if (store && !extra && verify_later(ssl_ctx, u) < 0) {
+		X509_STORE_free(store);
+		store = NULL;
+	}
 	pthread_mutex_unlock(&trust.lock);
 	if (u->trace && line[0])
 		u->trace(u->trace_ctx, line);
-	if (!problem && !store)
+	if (!store && !(a->failure && extra))
 		error_set(&u->err, ERROR_INTERNAL, "cannot set up a "
 			  "certificate store for TLS");
 	if (!store) {
@@ -305,6 +394,23 @@ int trust_install(struct trust_use *u, void *ssl_ctx)
 	}
 	SSL_CTX_set_cert_store(ssl_ctx, store);   /* the context owns it */
 	return 0;
+}
+
+bool trust_failed(struct trust_use *u)
+{
+	struct trust_anchors *sys = &trust.system;
+
+	if (u->failed || u->anchors != sys)
+		return u->failed;
+	pthread_mutex_lock(&trust.lock);
+	if (sys->failure) {
+		error_set(&u->err, ERROR_NETWORK, "cannot read CA "
+			  "certificates from '%s': %s", trust.bundle,
+			  sys->failure);
+		u->failed = true;
+	}
+	pthread_mutex_unlock(&trust.lock);
+	return u->failed;
 }
 
 static CURLcode on_ssl_ctx(CURL *e, void *ssl_ctx, void *ud)
@@ -378,6 +484,11 @@ int trust_install(struct trust_use *u, void *ssl_ctx)
 	u->failed = true;
 	return error_set(&u->err, ERROR_INTERNAL, "CA certificates are "
 			 "not shared in this build");
+}
+
+bool trust_failed(struct trust_use *u)
+{
+	return u->failed;
 }
 
 #endif

@@ -39,13 +39,19 @@ struct trust_use {
 bool trust_attach(void *easy, const char *ca_file, struct trust_use *u);
 
 /*
- * What trust_attach's callback does for each TLS connection: parse the
- * file on first use and give the OpenSSL SSL_CTX ssl_ctx a new store
- * holding its certificates (the bundle's, or the extra file's) and
- * searching the CA directory by hash. -1 with u->failed and u->err set
- * when the file cannot be read.
+ * What trust_attach's callback does for each TLS connection: give the
+ * OpenSSL SSL_CTX ssl_ctx a new store searching the CA directory by
+ * hash and holding the extra file's certificates (parsed on first use),
+ * or, for the system's, one that gets the bundle's (parsed on first
+ * use) when the server's certificate is verified. -1 with u->failed and
+ * u->err set when the extra file cannot be read.
  */
 int trust_install(struct trust_use *u, void *ssl_ctx);
+
+/* After a transfer failed with a bad CA file or an unverified peer:
+   whether a CA file it needed could not be read (then u->err says which,
+   and why). */
+bool trust_failed(struct trust_use *u);
 
 /* Whether curl_version_info's ssl_version names the OpenSSL whose major
    version is openssl_major (the one this program runs with). */
@@ -57,5 +63,9 @@ unsigned int trust_parse_count(void);
 
 /* Forget every parsed file; only while no transfer runs (tests). */
 void trust_reset(void);
+
+/* After trust_reset: use bundle and dir (either may be NULL) in place of
+   libcurl's default CA locations (tests). */
+void trust_set_defaults(const char *bundle, const char *dir);
 
 #endif

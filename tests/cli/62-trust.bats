@@ -68,7 +68,8 @@ wrong_name_start() {
 	export WRONG="127.0.0.1:$port"
 }
 
-# push_images: the test images to the tls registry, the first to tls2.
+# push_images: the test images to the tls registry, the first to tls2
+# and to plain.
 push_images() {
 	local lib="$BATS_TEST_DIRNAME/../lib" img
 	for img in "${IMAGES[@]}"; do
@@ -76,7 +77,9 @@ push_images() {
 			--ca "$REG_TLS_CA" --only "$img" || return 1
 	done
 	python3 "$lib/push-fixtures.py" "$REG_TLS2_URL" --ca "$REG_TLS2_CA" \
-		--only "${IMAGES[0]}"
+		--only "${IMAGES[0]}" &&
+		python3 "$lib/push-fixtures.py" "$REG_PLAIN_ADDR" --insecure \
+			--only "${IMAGES[0]}"
 }
 
 setup_file() {
@@ -90,6 +93,7 @@ setup_file() {
 	{
 		registry_start tls tls &&
 			registry_start tls2 tls &&
+			registry_start plain plain &&
 			push_images &&
 			other_ca "$OTHER_DIR" &&
 			wrong_name_start
@@ -98,7 +102,7 @@ setup_file() {
 		echo "setup_file: starting the registries failed" >&2
 		return 1
 	}
-	export TLS=$REG_TLS_ADDR TLS2=$REG_TLS2_ADDR
+	export TLS=$REG_TLS_ADDR TLS2=$REG_TLS2_ADDR PLAIN=$REG_PLAIN_ADDR
 }
 
 teardown_file() {
@@ -256,6 +260,36 @@ EOF
 	[ "$n" = 1 ] || {
 		echo "'$bundle' opened $n times, expected once:" >&2
 		grep -F "\"$bundle\"" "$BATS_TEST_TMPDIR/strace" >&2
+		return 1
+	}
+}
+
+@test "a loopback registry speaking plain HTTP: PASS, and no CA file is parsed" {
+	check_refs 0 "$PLAIN/${IMAGES[0]}"
+	expect_verdict "$PLAIN/${IMAGES[0]}" "$PLAT" PASS
+	# TLS was tried first, and met no certificate to verify.
+	expect_grep "the TLS attempt" 'https failed .*trying plain http' \
+		"$PF_ERR"
+	[ -z "$(loaded_lines)" ] || {
+		echo "a CA file was parsed:" >&2
+		loaded_lines >&2
+		return 1
+	}
+	# and, where strace is, libcurl's bundle is not even opened
+	command -v strace >/dev/null || return 0
+	local bundle n
+	bundle=$(curl-config --ca)
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" strace -f -qq \
+		-e trace=open,openat -o "$BATS_TEST_TMPDIR/strace" \
+		"$PREFLIGHT" check -o json --timeout 60 --platform "$PLAT" \
+		"$PLAIN/${IMAGES[0]}" >/dev/null 2>&1 || true
+	grep -q 'openat(' "$BATS_TEST_TMPDIR/strace" || {
+		echo "strace saw no file opened" >&2
+		return 1
+	}
+	n=$(grep -c -F "\"$bundle\"" "$BATS_TEST_TMPDIR/strace" || true)
+	[ "$n" = 0 ] || {
+		echo "'$bundle' opened $n times, expected never" >&2
 		return 1
 	}
 }

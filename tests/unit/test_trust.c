@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 #include <curl/curl.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -195,11 +197,6 @@ static X509 *make_ca_key(const char *cn, EVP_PKEY **key)
 	return x;
 }
 
-static X509 *make_ca(void)
-{
-	return make_ca_key("trust test CA", NULL);
-}
-
 /* A temporary file holding text; caller unlinks and frees. */
 static char *temp_file(const char *text)
 {
@@ -249,18 +246,120 @@ static int store_certs(SSL_CTX *ctx)
 
 /* Attach a new easy handle for ca_file, then install into a new
    SSL_CTX: what libcurl's callback does. The status is in *ret. */
-static SSL_CTX *install(const char *ca_file, struct trust_use *u, int *ret)
+/* A CA of the tests and a server certificate it signed, for
+   127.0.0.1; made once. */
+static struct {
+	X509 *ca, *cert;
+	EVP_PKEY *ca_key, *key;
+	char *ca_file;
+} id;
+
+static int make_identity(void **state)
+{
+	(void)state;
+	id.ca = make_ca_key("trust test CA", &id.ca_key);
+	id.key = EVP_EC_gen("P-256");
+	id.cert = make_cert(id.key, "127.0.0.1", id.ca, id.ca_key,
+			    server_ext, COUNT(server_ext) / 2);
+	id.ca_file = temp_pem(id.ca);
+	return 0;
+}
+
+static int drop_identity(void **state)
+{
+	(void)state;
+	trust_reset();
+	traced_clear();
+	unlink(id.ca_file);
+	free(id.ca_file);
+	X509_free(id.ca);
+	X509_free(id.cert);
+	EVP_PKEY_free(id.ca_key);
+	EVP_PKEY_free(id.key);
+	return 0;
+}
+
+/* Attach a new easy handle for ca_file, then install into a new
+   SSL_CTX: what libcurl's callback does. No cmocka assertions, so
+   that threads may call it; the status is in *ret (-2: no sharing). */
+static SSL_CTX *install_quiet(const char *ca_file, struct trust_use *u,
+			      int *ret)
 {
 	CURL *e = curl_easy_init();
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 
-	assert_non_null(e);
-	assert_non_null(ctx);
-	assert_true(trust_attach(e, ca_file, u));
-	u->trace = record;
-	*ret = trust_install(u, ctx);
+	*ret = -2;
+	if (e && ctx && trust_attach(e, ca_file, u)) {
+		u->trace = record;
+		*ret = trust_install(u, ctx);
+	}
 	curl_easy_cleanup(e);
 	return ctx;
+}
+
+static SSL_CTX *install(const char *ca_file, struct trust_use *u, int *ret)
+{
+	SSL_CTX *ctx = install_quiet(ca_file, u, ret);
+
+	assert_non_null(ctx);
+	assert_int_not_equal(*ret, -2);
+	return ctx;
+}
+
+/* Drive both ends of an in-memory connection until neither can move. */
+static void pump(SSL *c, SSL *s, bool *c_done, bool *s_done)
+{
+	int i, r;
+
+	for (i = 0; i < 100 && !(*c_done && *s_done); i++) {
+		r = *c_done ? 1 : SSL_do_handshake(c);
+		if (r == 1)
+			*c_done = true;
+		else if (SSL_get_error(c, r) != SSL_ERROR_WANT_READ)
+			return;
+		if (s && !*s_done && SSL_do_handshake(s) == 1)
+			*s_done = true;
+	}
+}
+
+/* A handshake, in memory, of a client of ctx (verifying the peer, as
+   libcurl asks) with a server showing the test certificate: the
+   client's verify result, or -1 when the handshake failed otherwise.
+   With plain set the server answers as plain HTTP instead. */
+static long handshake(SSL_CTX *ctx, bool plain)
+{
+	static const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+	SSL *c = SSL_new(ctx), *s = NULL;
+	BIO *cb, *sb;
+	bool c_done = false, s_done = false;
+	long result = -1;
+
+	if (!sctx || !c || BIO_new_bio_pair(&cb, 0, &sb, 0) != 1)
+		goto out;
+	SSL_set_bio(c, cb, cb);
+	SSL_set_connect_state(c);
+	SSL_set_verify(c, SSL_VERIFY_PEER, NULL);
+	if (plain) {
+		SSL_do_handshake(c);   /* the ClientHello */
+		BIO_write(sb, http, (int)strlen(http));
+		BIO_free(sb);
+	} else {
+		SSL_CTX_use_certificate(sctx, id.cert);
+		SSL_CTX_use_PrivateKey(sctx, id.key);
+		s = SSL_new(sctx);
+		SSL_set_bio(s, sb, sb);
+		SSL_set_accept_state(s);
+	}
+	pump(c, s, &c_done, &s_done);
+	if (c_done || SSL_get_verify_result(c) != X509_V_OK)
+		result = SSL_get_verify_result(c);
+out:
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(sctx);
+	ERR_clear_error();
+	return result;
 }
 
 static int fresh(void **state)
@@ -289,6 +388,8 @@ static void test_backend_table(void **state)
 	}
 }
 
+/* The bundle is parsed at the first certificate verified, once; each
+   connection's store then holds all of it. */
 static void test_system_parsed_once(void **state)
 {
 	struct trust_use u1, u2;
@@ -298,16 +399,23 @@ static void test_system_parsed_once(void **state)
 	int ret, n = bundle_certs();
 
 	(void)state;
-	assert_int_equal(trust_parse_count(), 0);
 	a = install(NULL, &u1, &ret);
 	assert_int_equal(ret, 0);
 	b = install(NULL, &u2, &ret);
 	assert_int_equal(ret, 0);
+	assert_int_equal(trust_parse_count(), 0);   /* nothing verified */
+	assert_int_equal(store_certs(a), 0);
+	/* the test CA is not the system's */
+	assert_int_equal(handshake(a, false),
+			 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 	assert_int_equal(trust_parse_count(), 1);
-	/* every certificate of the bundle, in a store of each connection */
 	assert_true(n > 0);
 	assert_int_equal(store_certs(a), n);
+	assert_int_equal(handshake(b, false),
+			 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
+	assert_int_equal(trust_parse_count(), 1);
 	assert_int_equal(store_certs(b), n);
+	assert_false(trust_failed(&u1));
 	assert_ptr_not_equal(SSL_CTX_get_cert_store(a),
 			     SSL_CTX_get_cert_store(b));
 	/* the flags libcurl sets on the stores it fills */
@@ -327,11 +435,27 @@ static void test_system_parsed_once(void **state)
 	SSL_CTX_free(b);
 }
 
+/* A server that answers the ClientHello as plain HTTP shows no
+   certificate: the bundle is not parsed. */
+static void test_plain_http_parses_nothing(void **state)
+{
+	struct trust_use u;
+	SSL_CTX *ctx;
+	int ret;
+
+	(void)state;
+	ctx = install(NULL, &u, &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(handshake(ctx, true), -1);
+	assert_int_equal(trust_parse_count(), 0);
+	assert_int_equal(traced.count, 0);
+	SSL_CTX_free(ctx);
+}
+
 static void test_extra_file(void **state)
 {
 	STACK_OF(X509) *system = bundle_stack();
-	X509 *ca = make_ca(), *root = sk_X509_value(system, 0);
-	char *path = temp_pem(ca);
+	X509 *root = sk_X509_value(system, 0);
 	struct trust_use u;
 	SSL_CTX *sys, *extra;
 	int ret, error;
@@ -339,47 +463,74 @@ static void test_extra_file(void **state)
 	(void)state;
 	sys = install(NULL, &u, &ret);
 	assert_int_equal(ret, 0);
-	extra = install(path, &u, &ret);
+	extra = install(id.ca_file, &u, &ret);
 	assert_int_equal(ret, 0);
 	/* the file's certificate; the system's come from the directory, by
 	   hash, as libcurl was told before: the bundle is not copied */
 	assert_int_equal(store_certs(extra), 1);
-	assert_true(trusts(SSL_CTX_get_cert_store(extra), ca, &error));
+	assert_true(trusts(SSL_CTX_get_cert_store(extra), id.ca, &error));
 	assert_true(trusts(SSL_CTX_get_cert_store(extra), root, &error));
-	assert_true(trusts(SSL_CTX_get_cert_store(sys), root, &error));
+	assert_int_equal(handshake(extra, false), X509_V_OK);
 	/* the file's CA is not the system's: the other store refuses it */
-	assert_false(trusts(SSL_CTX_get_cert_store(sys), ca, &error));
+	assert_false(trusts(SSL_CTX_get_cert_store(sys), id.ca, &error));
 	assert_int_equal(error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+	assert_int_not_equal(handshake(sys, false), X509_V_OK);
+	assert_true(trusts(SSL_CTX_get_cert_store(sys), root, &error));
 	SSL_CTX_free(extra);
-	extra = install(path, &u, &ret);
+	extra = install(id.ca_file, &u, &ret);
 	assert_int_equal(ret, 0);
+	assert_int_equal(handshake(extra, false), X509_V_OK);
+	/* the file once, the bundle once (for sys), never for extra */
 	assert_int_equal(trust_parse_count(), 2);
-	assert_int_equal(traced_with(path), 1);
+	assert_int_equal(traced_with(id.ca_file), 1);
 	assert_int_equal(traced_with("with the system's CA directory"), 1);
 	SSL_CTX_free(sys);
 	SSL_CTX_free(extra);
-	unlink(path);
-	free(path);
-	X509_free(ca);
 	sk_X509_pop_free(system, X509_free);
 }
 
 /* An extra file alone never reads the bundle. */
 static void test_extra_file_alone(void **state)
 {
-	X509 *ca = make_ca();
-	char *path = temp_pem(ca);
 	struct trust_use u;
+	SSL_CTX *ctx;
 	int ret;
 
 	(void)state;
-	SSL_CTX_free(install(path, &u, &ret));
+	ctx = install(id.ca_file, &u, &ret);
 	assert_int_equal(ret, 0);
+	assert_int_equal(handshake(ctx, false), X509_V_OK);
 	assert_int_equal(trust_parse_count(), 1);
 	assert_int_equal(traced_with("shared by all checks"), 0);
-	unlink(path);
-	free(path);
-	X509_free(ca);
+	SSL_CTX_free(ctx);
+}
+
+/* A bundle that cannot be read fails verification (never a pass),
+   and the transfer's error names it. */
+static void test_unreadable_bundle(void **state)
+{
+	struct trust_use u;
+	SSL_CTX *ctx;
+	int ret;
+
+	(void)state;
+	trust_set_defaults("/nonexistent/ca-certificates.crt", NULL);
+	ctx = install(NULL, &u, &ret);
+	assert_int_equal(ret, 0);
+	assert_false(trust_failed(&u));
+	assert_int_equal(handshake(ctx, false), X509_V_ERR_UNSPECIFIED);
+	assert_true(trust_failed(&u));
+	assert_string_equal(u.err.message, "cannot read CA certificates "
+			    "from '/nonexistent/ca-certificates.crt': No "
+			    "such file or directory");
+	assert_int_equal(handshake(ctx, false), X509_V_ERR_UNSPECIFIED);
+	assert_int_equal(trust_parse_count(), 1);
+	SSL_CTX_free(ctx);
+	/* with a CA file of its own, a transfer does not need the bundle */
+	ctx = install(id.ca_file, &u, &ret);
+	assert_int_equal(ret, 0);
+	assert_int_equal(handshake(ctx, false), X509_V_OK);
+	SSL_CTX_free(ctx);
 }
 
 static void test_unreadable_file(void **state)
@@ -392,7 +543,7 @@ static void test_unreadable_file(void **state)
 	(void)state;
 	ctx = install(path, &u, &ret);
 	assert_int_equal(ret, -1);
-	assert_true(u.failed);
+	assert_true(trust_failed(&u));
 	want = xasprintf("cannot read CA certificates from '%s': ", path);
 	if (strncmp(u.err.message, want, strlen(want)))
 		fail_msg("want '%s...', got '%s'", want, u.err.message);
@@ -444,28 +595,37 @@ static void test_https_proxy(void **state)
 	curl_easy_cleanup(e);
 }
 
+struct thread_result {
+	int ret;
+	long verify;
+};
+
 static void *install_thread(void *arg)
 {
+	struct thread_result *r = arg;
 	struct trust_use u;
-	int *ret = arg;
+	SSL_CTX *ctx = install_quiet(NULL, &u, &r->ret);
 
-	SSL_CTX_free(install(NULL, &u, ret));
+	r->verify = r->ret == 0 ? handshake(ctx, false) : -1;
+	SSL_CTX_free(ctx);
 	return NULL;
 }
 
 static void test_threads_parse_once(void **state)
 {
+	struct thread_result r[THREADS];
 	pthread_t t[THREADS];
-	int ret[THREADS];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, install_thread,
-						&ret[i]), 0);
+						&r[i]), 0);
 	for (i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);
-		assert_int_equal(ret[i], 0);
+		assert_int_equal(r[i].ret, 0);
+		assert_int_equal(r[i].verify,
+				 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
 	}
 	assert_int_equal(trust_parse_count(), 1);
 	assert_int_equal(traced_with("trust store loaded from"), 1);
@@ -659,21 +819,15 @@ static void test_http_verifies(void **state)
 	EVP_PKEY_free(srv_key);
 }
 
-static int done(void **state)
-{
-	(void)state;
-	trust_reset();
-	traced_clear();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_backend_table),
 	    cmocka_unit_test_setup(test_system_parsed_once, fresh),
+	    cmocka_unit_test_setup(test_plain_http_parses_nothing, fresh),
 	    cmocka_unit_test_setup(test_extra_file, fresh),
 	    cmocka_unit_test_setup(test_extra_file_alone, fresh),
+	    cmocka_unit_test_setup(test_unreadable_bundle, fresh),
 	    cmocka_unit_test_setup(test_unreadable_file, fresh),
 	    cmocka_unit_test_setup(test_extra_files_limit, fresh),
 	    cmocka_unit_test_setup(test_https_proxy, fresh),
@@ -685,7 +839,7 @@ int main(void)
 	/* the test server writes to clients that may have hung up */
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	failed = cmocka_run_group_tests(tests, NULL, done);
+	failed = cmocka_run_group_tests(tests, make_identity, drop_identity);
 	curl_global_cleanup();
 	return failed;
 }
