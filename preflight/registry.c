@@ -616,7 +616,6 @@ static bool same_origin_as_registry(struct registry *r, const char *url)
 	return same;
 }
 
-/* Send one request of the call to a->url; 0 when a response came. */
 /* The request for call c to a->url, with what the target needs. */
 static void request_for(struct registry *r, const struct call *c,
 			const struct attempt *a, struct http_request *q)
@@ -644,6 +643,7 @@ static void request_for(struct registry *r, const struct call *c,
 	}
 }
 
+/* Send one request of the call to a->url; 0 when a response came. */
 static int send_once(struct registry *r, const struct call *c,
 		     struct attempt *a, bool stream, struct error *err)
 {
