@@ -25,7 +25,8 @@ struct http_client {
 	CURLM *multi;
 	unsigned int requests;
 	uint64_t bytes;
-	bool multiplexed;   /* the last response came over HTTP/2 or later */
+	bool multiplexed;   /* the last transfer done came over HTTP/2 or
+			       later */
 	unsigned int versions;    /* HTTP_VERSION_* bits of responses */
 };
 
@@ -125,8 +126,10 @@ static void note_version(struct http_stream *s)
 {
 	long v = 0;
 
-	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &v) != CURLE_OK)
+	if (curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &v) != CURLE_OK ||
+	    !v)
 		return;
+	s->client->multiplexed = v >= CURL_HTTP_VERSION_2_0;
 	switch (v) {
 	case CURL_HTTP_VERSION_1_0:
 		s->client->versions |= HTTP_VERSION_1_0;
@@ -197,15 +200,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *ud)
 		long status = 0;
 
 		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (status >= 200) {
-			long version = 0;
-
+		if (status >= 200)
 			s->headers_done = true;
-			curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION,
-					  &version);
-			s->client->multiplexed =
-				version >= CURL_HTTP_VERSION_2_0;
-		}
 		return len;
 	}
 	colon = memchr(data, ':', len);

@@ -107,7 +107,7 @@ struct http_stream *http_stream_start(struct http_client *c,
 				      struct error *err);
 int http_stream_wait_headers(struct http_stream *s, struct http_response *resp,
 			     struct error *err);
-/* Did the last response come over HTTP/2 or later, so that a request
+/* Did the last transfer done come over HTTP/2 or later, so that a request
    started now shares its connection instead of opening another? */
 bool http_client_multiplexed(const struct http_client *c);
 
